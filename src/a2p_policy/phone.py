@@ -1,0 +1,127 @@
+"""Phone numbers: normalization to E.164, toll-free detection, time zones.
+
+Source: SPEC section 1; toll-free area codes from
+reference/twilio-tfv-messaging-compliance-api.txt (toll-free numbers in the
+US and Canada).
+
+Every number that enters the library passes through :func:`normalize_phone`,
+so it is on the hot path of every message. Input that already looks like
+E.164 takes a fast path (one regex, one cache lookup); every answer, valid or
+not, is kept in a bounded LRU cache keyed by the raw input and region.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import timezone as pn_timezone
+
+from a2p_policy.errors import InvalidPhoneNumber
+
+__all__ = [
+    "CACHE_SIZE",
+    "TOLL_FREE_AREA_CODES",
+    "is_toll_free",
+    "normalize_phone",
+    "recipient_timezones",
+]
+
+#: Toll-free area codes of the North American Numbering Plan.
+TOLL_FREE_AREA_CODES: frozenset[str] = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+
+#: Distinct inputs remembered by the normalization cache.
+CACHE_SIZE = 65_536
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_MAX_INPUT = 64
+
+
+def normalize_phone(raw: str, default_region: str = "US") -> str:
+    """Return ``raw`` as an E.164 string (``+14155550123``).
+
+    Accepts any common format (``(415) 555-0123``, ``415.555.0123``,
+    ``+1 415 555 0123``, ``tel:+14155550123``). Raises
+    :class:`~a2p_policy.errors.InvalidPhoneNumber` (a ``ValueError``) when the
+    input is not a string or not a valid number for ``default_region``.
+    """
+    if type(raw) is str and type(default_region) is str:
+        result = _cached(raw, default_region)
+    else:
+        if not isinstance(raw, str):
+            raise InvalidPhoneNumber(
+                f"phone number must be a str, got {type(raw).__name__}: {raw!r}"
+            )
+        if not isinstance(default_region, str):
+            raise InvalidPhoneNumber(
+                f"default_region must be a str such as 'US', got {default_region!r}"
+            )
+        result = _cached(str(raw), str(default_region))
+    if result[0] is None:
+        raise InvalidPhoneNumber(result[1])
+    return result[0]
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _cached(raw: str, region: str) -> tuple[str | None, str]:
+    """(e164, "") or (None, reason). Never raises."""
+    if _E164.fullmatch(raw):
+        return _validate_e164(raw)
+    text = raw.strip()
+    if not text:
+        return None, "phone number is empty"
+    if len(text) > _MAX_INPUT:
+        return None, f"phone number is too long ({len(text)} characters): {text[:20]!r}..."
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    region_u = region.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", region_u):
+        return None, f"default_region must be an ISO 3166 alpha-2 code such as 'US', got {region!r}"
+    try:
+        parsed = phonenumbers.parse(text, region_u)
+    except phonenumbers.NumberParseException as exc:
+        return None, f"not a phone number: {raw!r} ({exc})"
+    except Exception as exc:  # phonenumbers may raise on exotic input
+        return None, f"not a phone number: {raw!r} ({type(exc).__name__})"
+    if not phonenumbers.is_valid_number(parsed):
+        return None, f"not a valid phone number: {raw!r}"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
+
+
+def _validate_e164(e164: str) -> tuple[str | None, str]:
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException as exc:
+        return None, f"not a phone number: {e164!r} ({exc})"
+    if not phonenumbers.is_valid_number(parsed):
+        return None, f"not a valid phone number: {e164!r}"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
+
+
+def is_toll_free(number: str) -> bool:
+    """True if ``number`` is a US/Canada toll-free number (800, 833, 844,
+    855, 866, 877, 888). Any input that is not a valid number gives False."""
+    try:
+        e164 = normalize_phone(number)
+    except InvalidPhoneNumber:
+        return False
+    return len(e164) == 12 and e164.startswith("+1") and e164[2:5] in TOLL_FREE_AREA_CODES
+
+
+@lru_cache(maxsize=4096)
+def _zones(e164: str) -> tuple[str, ...]:
+    parsed = phonenumbers.parse(e164, None)
+    zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if "/" in z)
+    return tuple(sorted(set(zones)))
+
+
+def recipient_timezones(number: str) -> tuple[str, ...]:
+    """The IANA time zones the number may be in (sorted; several when the
+    area code spans zones; every NANP zone for a non-geographic number such as
+    a toll-free one; empty when phonenumbers knows none).
+
+    A time rule must hold in every one of them (SPEC 1). Raises
+    :class:`~a2p_policy.errors.InvalidPhoneNumber` for an invalid number.
+    """
+    return _zones(normalize_phone(number))

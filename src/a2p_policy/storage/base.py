@@ -1,0 +1,240 @@
+"""The storage port: the few atomic operations the policy rules need.
+
+Every rule that keeps state (consent ledger, DND, ramp-up counters, rate
+monitor buckets, snowshoe fingerprints, idempotency keys, conversation
+markers, toll-free verification records) is written against this protocol
+and nothing else. Each operation is *atomic on its own* and designed so that
+
+* Redis can run it as one Lua script (one round trip),
+* PostgreSQL can run it as one statement (``INSERT ... ON CONFLICT ... DO
+  UPDATE ... WHERE ... RETURNING``), and
+* SQLite can run it in one ``BEGIN IMMEDIATE`` transaction.
+
+There is deliberately no "read, then write" pair in the port: a rule that
+needs a conditional update uses :meth:`Storage.reserve` (counter with a
+limit), :meth:`Storage.put_if_absent` / :meth:`Storage.compare_and_set`
+(values) or :meth:`Storage.append` with ``expect_version`` (logs).
+
+Time
+    Windows are part of the *key* (``ramp:acct:2026-01-05``), chosen by the
+    rule from its injected :class:`~a2p_policy.clock.Clock`, so correctness
+    never depends on a backend's clock. ``ttl`` arguments (seconds) are for
+    garbage collection only: a backend may drop a key at any time after its
+    TTL passed on the backend's own clock. Operations that compare times
+    (:meth:`Storage.touch`) take the time as an argument.
+
+Keys and values
+    Keys are non-empty ``str`` (at most 512 characters); values are ``str``
+    (JSON by convention). Callers build keys with :func:`make_key`.
+
+Errors
+    Backends raise :class:`~a2p_policy.errors.StorageError` (or its subclass
+    :class:`~a2p_policy.errors.StorageUnavailable` when the server cannot be
+    reached), with the driver error chained. Bad arguments raise
+    :class:`~a2p_policy.errors.InvalidArgument`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from a2p_policy.errors import InvalidArgument
+
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "LogEntry",
+    "Storage",
+    "check_amount",
+    "check_deltas",
+    "check_key",
+    "check_keys",
+    "check_time",
+    "check_ttl",
+    "check_value",
+    "make_key",
+]
+
+MAX_KEY_LENGTH = 512
+
+#: One entry of an append-only log: ``(version, value)``; versions start at 1
+#: and grow by one per append.
+LogEntry = tuple[int, str]
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """The storage port. See the module docstring for the contract."""
+
+    # ------------------------------------------------------------ counters
+    def reserve(self, key: str, amount: int, limit: int, ttl: float | None = None) -> tuple[int, int]:
+        """Atomically add up to ``amount`` to the counter ``key`` without
+        passing ``limit``.
+
+        Grants ``min(amount, max(0, limit - current))``; returns
+        ``(granted, used)`` where ``used`` is the counter after the grant.
+        ``amount`` >= 0 (0 just reads), ``limit`` >= 0. A missing counter is 0.
+        Under any concurrency the counter never exceeds ``limit`` through this
+        operation.
+        """
+        ...
+
+    def release(self, key: str, amount: int) -> int:
+        """Give back ``amount`` (>= 0) to the counter ``key``, never below 0.
+
+        Returns the counter after the release.
+        """
+        ...
+
+    def add_counts(
+        self, key: str, deltas: Mapping[str, int], ttl: float | None = None
+    ) -> dict[str, int]:
+        """Atomically add each delta to the named field of the hash ``key``.
+
+        Deltas may be negative. Returns every field of the hash after the
+        update. Sets (or refreshes) the TTL when given.
+        """
+        ...
+
+    def get_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
+        """The hashes written by :meth:`add_counts`, one per key, in order
+        (an empty dict for a missing key)."""
+        ...
+
+    def get_counter(self, key: str) -> int:
+        """The counter written by :meth:`reserve`/:meth:`release` (0 if missing)."""
+        ...
+
+    # ------------------------------------------------------------ values
+    def get(self, key: str) -> str | None:
+        """The value at ``key`` or None."""
+        ...
+
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """The values at ``keys``, in order, None where missing (one round trip)."""
+        ...
+
+    def put(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Set ``key`` to ``value`` (last writer wins)."""
+        ...
+
+    def put_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Set ``key`` only if it has no value; True if this call set it.
+
+        The building block of idempotency keys and "first time" markers.
+        """
+        ...
+
+    def compare_and_set(
+        self, key: str, expected: str | None, value: str | None, ttl: float | None = None
+    ) -> bool:
+        """Set ``key`` to ``value`` only if its current value equals
+        ``expected`` (None: absent). ``value`` None deletes. True on success."""
+        ...
+
+    def delete(self, key: str) -> bool:
+        """Remove a value, counter, hash, log or set at ``key``; True if one existed."""
+        ...
+
+    # ------------------------------------------------------------ logs
+    def append(
+        self, key: str, entry: str, *, expect_version: int | None = None
+    ) -> int | None:
+        """Append ``entry`` to the log ``key``; return its version (1, 2, ...).
+
+        With ``expect_version`` the append happens only if the log's last
+        version equals it (0 for an empty log) and None is returned
+        otherwise: optimistic concurrency for event-sourced state.
+        """
+        ...
+
+    def read(self, key: str, *, after: int = 0, limit: int | None = None) -> list[LogEntry]:
+        """Entries of the log ``key`` with version > ``after``, oldest first."""
+        ...
+
+    def last_many(self, keys: Sequence[str]) -> list[LogEntry | None]:
+        """The last entry of each log, in order, None for an empty log (one
+        round trip): the current state of event-sourced records."""
+        ...
+
+    # ------------------------------------------------------------ recency sets
+    def touch(self, key: str, member: str, at: float, window: float) -> int:
+        """Record ``member`` as seen at ``at`` (epoch seconds) in the set
+        ``key``, forget members last seen at or before ``at - window``, and
+        return how many distinct members remain."""
+        ...
+
+    # ------------------------------------------------------------ lifecycle
+    def ping(self) -> bool:
+        """True if the backend answers."""
+        ...
+
+    def close(self) -> None:
+        """Release connections. Idempotent."""
+        ...
+
+
+def check_key(key: object) -> str:
+    if not isinstance(key, str) or not key:
+        raise InvalidArgument(f"storage key must be a non-empty str, got {key!r}")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidArgument(f"storage key longer than {MAX_KEY_LENGTH} characters")
+    return key
+
+
+def check_amount(amount: object, name: str = "amount") -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidArgument(f"{name} must be an int, got {type(amount).__name__}")
+    if amount < 0:
+        raise InvalidArgument(f"{name} must be >= 0, got {amount}")
+    return amount
+
+
+def check_ttl(ttl: object) -> float | None:
+    if ttl is None:
+        return None
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0:
+        raise InvalidArgument(f"ttl must be a positive number of seconds or None, got {ttl!r}")
+    return float(ttl)
+
+
+def make_key(*parts: str) -> str:
+    """Join key parts with ``:``; parts may not be empty."""
+    if not parts or any(not isinstance(p, str) or not p for p in parts):
+        raise InvalidArgument(f"key parts must be non-empty strings, got {parts!r}")
+    return ":".join(parts)
+
+
+def check_keys(keys: object) -> list[str]:
+    if isinstance(keys, str | bytes) or not isinstance(keys, Sequence):
+        raise InvalidArgument("keys must be a sequence of str")
+    return [check_key(k) for k in keys]
+
+
+def check_value(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidArgument(f"value must be a str, got {type(value).__name__}")
+    return value
+
+
+def check_deltas(deltas: object) -> list[tuple[str, int]]:
+    if not isinstance(deltas, Mapping):
+        raise InvalidArgument("deltas must be a mapping of field name to int")
+    items: list[tuple[str, int]] = []
+    for f, d in deltas.items():
+        if not isinstance(f, str) or not f:
+            raise InvalidArgument(f"field names must be non-empty str, got {f!r}")
+        if isinstance(d, bool) or not isinstance(d, int):
+            raise InvalidArgument(f"delta for {f!r} must be an int, got {d!r}")
+        items.append((f, d))
+    return items
+
+
+def check_time(at: object, window: object) -> tuple[float, float]:
+    for name, v in (("at", at), ("window", window)):
+        if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+            raise InvalidArgument(f"{name} must be a number, got {v!r}")
+    if not float(window) > 0:  # type: ignore[arg-type]
+        raise InvalidArgument("window must be > 0 seconds")
+    return float(at), float(window)  # type: ignore[arg-type]
+

@@ -33,7 +33,10 @@ def ensure_aware(value: object, name: str = "datetime") -> datetime:
             f"{name} is naive ({value.isoformat()}): attach a time zone, e.g. "
             "datetime(..., tzinfo=timezone.utc)"
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidArgument(f"{name} {value.isoformat()} is out of range in UTC") from exc
 
 
 @runtime_checkable

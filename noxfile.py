@@ -1,0 +1,59 @@
+"""Every way to run the project: ``nox -s tests lint typecheck docs bench demo``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = ["3.11"]
+
+
+def install(session: nox.Session, *extras: str) -> None:
+    """The one install helper every session calls."""
+    spec = "." if not extras else f".[{','.join(extras)}]"
+    session.install("-e", spec)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole test suite (property tests included)."""
+    install(session, "dev")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and format check."""
+    session.install("ruff")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package, the tests and this noxfile."""
+    install(session, "dev")
+    session.run("mypy", "--strict", "src", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site, warnings as errors."""
+    install(session, "docs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Side-by-side benchmarks against peer libraries (``-- --quick`` for a smoke run)."""
+    install(session, "dev")
+    session.run("python", "benchmarks/run_all.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The library's main job, on the embedded SQLite default."""
+    install(session)
+    session.run("a2p-policy", "demo", *session.posargs)

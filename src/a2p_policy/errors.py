@@ -69,7 +69,9 @@ class TollFreeApiError(A2PPolicyError):
         self.status = int(status)
         self.code = code
         self.message = str(message)
-        super().__init__(f"HTTP {self.status}" + (f" (code {code})" if code else "") + f": {message}")
+        super().__init__(
+            f"HTTP {self.status}" + (f" (code {code})" if code else "") + f": {message}"
+        )
 
     def __reduce__(self) -> tuple[type[TollFreeApiError], tuple[int, int | None, str]]:
         return (type(self), (self.status, self.code, self.message))

@@ -47,10 +47,10 @@ def test_manual_clock_moves_only_when_told() -> None:
 
 def test_manual_clock_refuses_naive_and_negative() -> None:
     with pytest.raises(NaiveDatetimeError):
-        ManualClock(datetime(2026, 1, 1))  # noqa: DTZ001
+        ManualClock(datetime(2026, 1, 1))
     clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(ValueError, match="naive"):
-        clock.set(datetime(2026, 1, 1))  # noqa: DTZ001
+        clock.set(datetime(2026, 1, 1))
     with pytest.raises(InvalidArgument, match="negative"):
         clock.advance(timedelta(seconds=-1))
     with pytest.raises(A2PPolicyError):

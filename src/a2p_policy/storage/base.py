@@ -36,6 +36,7 @@ Errors
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -67,7 +68,9 @@ class Storage(Protocol):
     """The storage port. See the module docstring for the contract."""
 
     # ------------------------------------------------------------ counters
-    def reserve(self, key: str, amount: int, limit: int, ttl: float | None = None) -> tuple[int, int]:
+    def reserve(
+        self, key: str, amount: int, limit: int, ttl: float | None = None
+    ) -> tuple[int, int]:
         """Atomically add up to ``amount`` to the counter ``key`` without
         passing ``limit``.
 
@@ -137,9 +140,7 @@ class Storage(Protocol):
         ...
 
     # ------------------------------------------------------------ logs
-    def append(
-        self, key: str, entry: str, *, expect_version: int | None = None
-    ) -> int | None:
+    def append(self, key: str, entry: str, *, expect_version: int | None = None) -> int | None:
         """Append ``entry`` to the log ``key``; return its version (1, 2, ...).
 
         With ``expect_version`` the append happens only if the log's last
@@ -231,10 +232,11 @@ def check_deltas(deltas: object) -> list[tuple[str, int]]:
 
 
 def check_time(at: object, window: object) -> tuple[float, float]:
+    values: list[float] = []
     for name, v in (("at", at), ("window", window)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
-            raise InvalidArgument(f"{name} must be a number, got {v!r}")
-    if not float(window) > 0:  # type: ignore[arg-type]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise InvalidArgument(f"{name} must be a finite number, got {v!r}")
+        values.append(float(v))
+    if not values[1] > 0:
         raise InvalidArgument("window must be > 0 seconds")
-    return float(at), float(window)  # type: ignore[arg-type]
-
+    return values[0], values[1]

@@ -59,7 +59,7 @@ class MemoryStorage:
     def _drop(self, key: str) -> bool:
         found = False
         for table in (self._counters, self._hashes, self._values, self._logs, self._sets):
-            if table.pop(key, None) is not None:  # type: ignore[attr-defined]
+            if table.pop(key, None) is not None:
                 found = True
         self._expiry.pop(key, None)
         return found
@@ -252,4 +252,3 @@ class MemoryStorage:
 
     def __repr__(self) -> str:
         return "MemoryStorage()"
-

@@ -73,7 +73,8 @@ def _memory(uri: str) -> Storage:
 def _sqlite(uri: str) -> Storage:
     from a2p_policy.storage.sqlite import SQLiteStorage
 
-    return SQLiteStorage.from_uri(uri)
+    storage: Storage = SQLiteStorage.from_uri(uri)
+    return storage
 
 
 register_storage("memory", _memory)

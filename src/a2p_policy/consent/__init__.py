@@ -1,0 +1,34 @@
+"""Consent: records with their proof, the append-only consent ledger, and the
+audits of opt-in forms, privacy policies and terms pages (SPEC 3).
+
+Sources: reference/leadconnector-twilio-suspension-appeal.md and
+reference/leadconnector-twilio-suspension-appeal-plain.txt.
+"""
+
+from a2p_policy.consent.audits import audit_opt_in_form, audit_privacy_policy, audit_terms
+from a2p_policy.consent.ledger import (
+    ConsentEvent,
+    ConsentEventKind,
+    ConsentLedger,
+    ConsentProof,
+    ConsentState,
+    ProofItem,
+)
+from a2p_policy.consent.record import ConsentRecord, ConsentSource
+from a2p_policy.usecases import OptInMethod, UseCase
+
+__all__ = [
+    "ConsentEvent",
+    "ConsentEventKind",
+    "ConsentLedger",
+    "ConsentProof",
+    "ConsentRecord",
+    "ConsentSource",
+    "ConsentState",
+    "OptInMethod",
+    "ProofItem",
+    "UseCase",
+    "audit_opt_in_form",
+    "audit_privacy_policy",
+    "audit_terms",
+]

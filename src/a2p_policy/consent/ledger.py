@@ -1,0 +1,639 @@
+"""The consent ledger: an append-only history of grants and revocations.
+
+Why event-sourced: when an account is suspended, Twilio asks for *proof* of
+opt-in for given numbers (reference/leadconnector-twilio-suspension-appeal-
+plain.txt, item 6), and an opt-out must be provable too. So nothing is ever
+overwritten: every grant, revocation and re-subscription is an event in one
+log per (phone, brand) in the storage port (SPEC 3, "Consent history is
+append-only").
+
+Layout in the storage port
+    ``consent:log:<E.164>:<brand key>``
+        the event log. Each entry is JSON (``"format": 1``) holding the event
+        *and* the full state after it, so the current state is just the last
+        entry (``Storage.last_many``: one round trip for a whole bulk send).
+    ``consent:brands:<E.164>``
+        a log used as an index of the brands with any history for a phone
+        (one entry per brand, deduplicated with ``expect_version``); written
+        *before* the brand's first event, so an opt-out "for every brand"
+        never misses one.
+
+Concurrency
+    Every change is ``append(..., expect_version=v)`` where ``v`` is the
+    version the new state was computed from; on a conflict the change is
+    recomputed from the new last entry. No event is ever lost, and no state is
+    computed from a stale one.
+
+Brands are matched case-insensitively with white space collapsed (``"Acme
+Inc"`` and ``"acme  inc"`` are one brand): a revocation must reach the grant
+it revokes even when callers spell the brand differently.
+
+Re-subscription (SPEC 2): a contact's START after an opt-out restores the
+grant that the last revocation ended (same scopes, same original evidence)
+and records the text opt-in itself as a VIA_TEXT record in the event.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Final
+
+import attrs
+from pydantic import ValidationError
+
+from a2p_policy.clock import Clock, SystemClock, ensure_aware
+from a2p_policy.consent.record import PROOF_ELEMENTS, ConsentRecord, normalize_brand
+from a2p_policy.errors import ConsentError, InvalidArgument, StorageError
+from a2p_policy.phone import normalize_phone
+from a2p_policy.storage.base import Storage, make_key
+from a2p_policy.storage.uri import resolve_storage
+from a2p_policy.usecases import OptInMethod, UseCase
+
+__all__ = [
+    "EVENT_FORMAT",
+    "ConsentEvent",
+    "ConsentEventKind",
+    "ConsentLedger",
+    "ConsentProof",
+    "ConsentState",
+    "ProofItem",
+]
+
+#: Version of the JSON format of stored events.
+EVENT_FORMAT: Final = 1
+#: How many times a change is recomputed after losing an append race.
+MAX_ATTEMPTS: Final = 500
+#: Longest reason kept with an event (longer ones are cut, never refused:
+#: an opt-out must be recorded whatever the caller passes as its reason).
+MAX_REASON_LENGTH: Final = 1_000
+
+_LOG: Final = "consent:log"
+_INDEX: Final = "consent:brands"
+
+
+class ConsentEventKind(enum.Enum):
+    """What happened to a contact's consent for a brand."""
+
+    GRANT = "GRANT"
+    REVOKE = "REVOKE"
+    REINSTATE = "REINSTATE"
+
+
+@attrs.frozen(slots=True)
+class ConsentEvent:
+    """One entry of the history.
+
+    ``record`` is the granted record for GRANT, the record the revocation
+    ended for REVOKE (None when nothing was granted: the request is recorded
+    anyway, as proof it was honored), and the VIA_TEXT evidence of the
+    contact's re-subscription for REINSTATE.
+    """
+
+    kind: ConsentEventKind
+    at: datetime
+    phone: str
+    brand: str
+    record: ConsentRecord | None = None
+    reason: str = ""
+    version: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-compatible view."""
+        return {
+            "version": self.version,
+            "kind": self.kind.value,
+            "at": self.at.isoformat(),
+            "phone": self.phone,
+            "brand": self.brand,
+            "reason": self.reason,
+            "record": _dump(self.record),
+        }
+
+
+@attrs.frozen(slots=True)
+class ConsentState:
+    """The state of one (phone, brand) pair after its last event.
+
+    ``record`` is the grant in force (None when revoked or never granted);
+    ``granted_at`` when it took effect in the ledger; ``revoked_at`` the time
+    of the revocation while the consent is revoked (None once granted again);
+    ``revoked_record`` the grant the last revocation ended (what
+    :meth:`ConsentLedger.reinstate` restores); ``version`` the number of
+    events so far.
+    """
+
+    phone: str
+    brand: str
+    record: ConsentRecord | None
+    granted_at: datetime | None
+    revoked_at: datetime | None
+    revoked_record: ConsentRecord | None
+    reinstated_at: datetime | None
+    updated_at: datetime
+    version: int
+
+    @property
+    def granted(self) -> bool:
+        return self.record is not None
+
+    @property
+    def scopes(self) -> frozenset[UseCase]:
+        return self.record.scopes if self.record is not None else frozenset()
+
+    def allows(self, use_case: UseCase | None = None) -> bool:
+        """True if a grant is in force for ``use_case`` (None: any scope).
+
+        MARKETING needs an express grant.
+        """
+        record = self.record
+        if record is None:
+            return False
+        if use_case is None:
+            return bool(record.scopes)
+        if use_case not in record.scopes:
+            return False
+        return record.express or use_case is not UseCase.MARKETING
+
+
+@attrs.frozen(slots=True)
+class ProofItem:
+    """One line of a proof report: an element and its value (None: missing)."""
+
+    key: str
+    label: str
+    value: str | None
+
+
+@attrs.frozen(slots=True)
+class ConsentProof:
+    """Proof of opt-in for one contact and brand: every element the appeal
+    article asks for, the scope, and the full grant/revocation history.
+
+    ``record`` is the grant in force, or (when revoked) the last one granted;
+    ``missing`` names the evidence fields absent from it (all of them when
+    there is no record at all).
+    """
+
+    phone: str
+    brand: str
+    generated_at: datetime
+    granted: bool
+    record: ConsentRecord | None
+    items: tuple[ProofItem, ...]
+    events: tuple[ConsentEvent, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def revocations(self) -> tuple[ConsentEvent, ...]:
+        return tuple(e for e in self.events if e.kind is ConsentEventKind.REVOKE)
+
+    @property
+    def complete(self) -> bool:
+        return self.record is not None and not self.missing
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-compatible view (for a support ticket or an export)."""
+        record = self.record
+        return {
+            "phone": self.phone,
+            "brand": self.brand,
+            "generated_at": self.generated_at.isoformat(),
+            "granted": self.granted,
+            "elements": {i.key: i.value for i in self.items},
+            "method": record.method.value if record else None,
+            "source": record.source.value if record else None,
+            "scopes": sorted(u.value for u in record.scopes) if record else [],
+            "express": record.express if record else None,
+            "record": _dump(record),
+            "history": [e.to_dict() for e in self.events],
+            "revocations": [e.to_dict() for e in self.revocations],
+            "missing": list(self.missing),
+        }
+
+    def to_text(self) -> str:
+        """A report a person can read (and paste into a support ticket)."""
+        lines = [f"Proof of opt-in: {self.phone} / {self.brand}"]
+        lines.append(f"Generated: {self.generated_at.isoformat()}")
+        record = self.record
+        if record is None:
+            lines.append("Status: NO CONSENT ON FILE")
+        elif self.granted:
+            lines.append("Status: GRANTED")
+        else:
+            lines.append("Status: REVOKED (last grant shown below)")
+        for item in self.items:
+            lines.append(f"{item.label}: {item.value if item.value is not None else '(missing)'}")
+        if record is not None:
+            lines.append(f"Opt-in method: {record.method.value}")
+            lines.append(f"Source: {record.source.value}")
+            lines.append("Scope: " + ", ".join(sorted(u.value for u in record.scopes)))
+            lines.append(f"Express consent: {'yes' if record.express else 'no'}")
+        lines.append("History:")
+        if not self.events:
+            lines.append("  (none)")
+        for e in self.events:
+            text = f"  {e.at.isoformat()} {e.kind.value}"
+            if e.record is not None:
+                text += f" [{e.record.method.value}, captured {e.record.captured_at.isoformat()}]"
+            if e.reason:
+                text += f" reason: {e.reason}"
+            lines.append(text)
+        lines.append("Revocations: " + (str(len(self.revocations)) if self.revocations else "none"))
+        lines.append("Missing evidence: " + (", ".join(self.missing) if self.missing else "none"))
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- encoding
+def _dump(record: ConsentRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    data = record.model_dump(mode="json")
+    data["scopes"] = sorted(data["scopes"])
+    return data
+
+
+def _load(data: Any) -> ConsentRecord | None:
+    return None if data is None else ConsentRecord.model_validate(data)
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("time must be an ISO string")
+    return ensure_aware(datetime.fromisoformat(value), "stored time")
+
+
+def _encode(event: ConsentEvent, state: ConsentState) -> str:
+    return json.dumps(
+        {
+            "format": EVENT_FORMAT,
+            "kind": event.kind.value,
+            "at": event.at.isoformat(),
+            "phone": event.phone,
+            "brand": event.brand,
+            "reason": event.reason,
+            "record": _dump(event.record),
+            "state": {
+                "record": _dump(state.record),
+                "granted_at": _time(state.granted_at),
+                "revoked_at": _time(state.revoked_at),
+                "revoked_record": _dump(state.revoked_record),
+                "reinstated_at": _time(state.reinstated_at),
+            },
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+@lru_cache(maxsize=8192)
+def _decode(version: int, raw: str) -> tuple[ConsentEvent, ConsentState]:
+    """Decode a stored entry (cached: entries never change)."""
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("format") != EVENT_FORMAT:
+            fmt = data.get("format") if isinstance(data, dict) else None
+            raise StorageError(f"unsupported consent event format {fmt!r} (version {version})")
+        at = _parse_time(data["at"])
+        assert at is not None
+        event = ConsentEvent(
+            kind=ConsentEventKind(data["kind"]),
+            at=at,
+            phone=str(data["phone"]),
+            brand=str(data["brand"]),
+            record=_load(data["record"]),
+            reason=str(data.get("reason", "")),
+            version=version,
+        )
+        st = data["state"]
+        state = ConsentState(
+            phone=event.phone,
+            brand=event.brand,
+            record=_load(st["record"]),
+            granted_at=_parse_time(st["granted_at"]),
+            revoked_at=_parse_time(st["revoked_at"]),
+            revoked_record=_load(st["revoked_record"]),
+            reinstated_at=_parse_time(st["reinstated_at"]),
+            updated_at=at,
+            version=version,
+        )
+    except StorageError:
+        raise
+    except (ValueError, KeyError, TypeError, AssertionError, ConsentError, ValidationError) as exc:
+        raise StorageError(f"corrupt consent event (version {version}): {exc}") from exc
+    return event, state
+
+
+# ---------------------------------------------------------------- ledger
+def _brand_key(brand: str) -> str:
+    return brand.casefold()
+
+
+def _reason(reason: object) -> str:
+    if not isinstance(reason, str):
+        raise InvalidArgument(f"reason must be a str, got {type(reason).__name__}")
+    return reason.strip()[:MAX_REASON_LENGTH]
+
+
+_Change = Callable[[ConsentState | None, datetime], tuple[ConsentEvent, ConsentState] | None]
+
+
+class ConsentLedger:
+    """Grants, revocations and re-subscriptions of consent, as an append-only
+    log per (phone, brand) in the storage port. See the module docstring."""
+
+    def __init__(self, storage: Storage | str | None = None, clock: Clock | None = None) -> None:
+        if clock is not None and not isinstance(clock, Clock):
+            raise InvalidArgument(f"clock must be a Clock, got {type(clock).__name__}")
+        self._storage = resolve_storage(storage)
+        self._clock: Clock = clock if clock is not None else SystemClock()
+
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    # ------------------------------------------------------------ helpers
+    @staticmethod
+    def _pair(phone: object, brand: object) -> tuple[str, str, str]:
+        if not isinstance(phone, str):
+            raise InvalidArgument(f"phone must be a str, got {type(phone).__name__}")
+        e164 = normalize_phone(phone)
+        display = normalize_brand(brand)
+        return e164, display, make_key(_LOG, e164, _brand_key(display))
+
+    def _now(self) -> datetime:
+        return ensure_aware(self._clock.now(), "clock.now()")
+
+    def _ensure_indexed(self, phone: str, brand: str) -> None:
+        key = make_key(_INDEX, phone)
+        bkey = _brand_key(brand)
+        entry = json.dumps({"format": EVENT_FORMAT, "key": bkey, "brand": brand})
+        for attempt in range(MAX_ATTEMPTS):
+            entries = self._storage.read(key)
+            if any(_index_key(raw) == bkey for _, raw in entries):
+                return
+            last = entries[-1][0] if entries else 0
+            if self._storage.append(key, entry, expect_version=last) is not None:
+                return
+            _backoff(attempt)
+        raise StorageError(f"could not index brand {brand!r} for {phone}: too much contention")
+
+    def _change(self, phone: str, brand: str, key: str, change: _Change) -> ConsentState | None:
+        """Apply ``change`` to the current state with optimistic concurrency;
+        return the new state, or None when ``change`` decided to do nothing."""
+        for attempt in range(MAX_ATTEMPTS):
+            last = self._storage.last_many([key])[0]
+            if last is None:
+                version, state = 0, None
+            else:
+                version = last[0]
+                state = _decode(version, last[1])[1]
+            result = change(state, self._now())
+            if result is None:
+                return None
+            event, new_state = result
+            if version == 0:
+                self._ensure_indexed(phone, brand)
+            written = self._storage.append(key, _encode(event, new_state), expect_version=version)
+            if written is not None:
+                return attrs.evolve(new_state, version=written)
+            _backoff(attempt)
+        raise StorageError(
+            f"could not record consent change for {phone} / {brand}: too much contention"
+        )
+
+    # ------------------------------------------------------------ commands
+    def grant(self, record: ConsentRecord) -> None:
+        """Record ``record`` as the grant in force for its (phone, brand).
+
+        A new grant supersedes the previous one (to widen the scope, grant a
+        record that lists every scope the contact agreed to).
+        """
+        if not isinstance(record, ConsentRecord):
+            raise InvalidArgument(
+                f"grant() needs a ConsentRecord, got {type(record).__name__}; build one with "
+                "ConsentRecord(phone=..., brand=..., method=..., captured_at=..., scopes=..., "
+                "express=...)"
+            )
+        phone, brand, key = self._pair(record.phone, record.brand)
+
+        def change(state: ConsentState | None, now: datetime) -> tuple[ConsentEvent, ConsentState]:
+            event = ConsentEvent(ConsentEventKind.GRANT, now, phone, brand, record)
+            return event, ConsentState(
+                phone=phone,
+                brand=brand,
+                record=record,
+                granted_at=now,
+                revoked_at=None,
+                revoked_record=None,
+                reinstated_at=None,
+                updated_at=now,
+                version=0,
+            )
+
+        self._change(phone, brand, key, change)
+
+    def revoke(self, phone: str, brand: str, *, reason: str = "") -> None:
+        """Record a revocation. Always recorded, also when nothing is granted:
+        the time the request was received is part of the proof."""
+        phone, brand, key = self._pair(phone, brand)
+        why = _reason(reason)
+
+        def change(state: ConsentState | None, now: datetime) -> tuple[ConsentEvent, ConsentState]:
+            current = state.record if state is not None else None
+            earlier = state.revoked_record if state is not None else None
+            name = state.brand if state is not None else brand
+            event = ConsentEvent(ConsentEventKind.REVOKE, now, phone, name, current, why)
+            return event, ConsentState(
+                phone=phone,
+                brand=name,
+                record=None,
+                granted_at=None,
+                revoked_at=now,
+                revoked_record=current if current is not None else earlier,
+                reinstated_at=None,
+                updated_at=now,
+                version=0,
+            )
+
+        self._change(phone, brand, key, change)
+
+    def reinstate(
+        self, phone: str, brand: str, *, reason: str = "", keyword: str = "START"
+    ) -> bool:
+        """The contact texted START (or UNSTOP...) after an opt-out: restore
+        the grant the last revocation ended, with its scopes, and record the
+        text opt-in as VIA_TEXT evidence. False when there is nothing to
+        restore (never granted, or a grant is already in force)."""
+        phone, brand, key = self._pair(phone, brand)
+        why = _reason(reason)
+        if not isinstance(keyword, str) or not keyword.strip():
+            raise InvalidArgument("keyword must be a non-empty str such as 'START'")
+        word = keyword.strip().upper()[:160]
+
+        def change(
+            state: ConsentState | None, now: datetime
+        ) -> tuple[ConsentEvent, ConsentState] | None:
+            if state is None or state.record is not None or state.revoked_record is None:
+                return None
+            original = state.revoked_record
+            evidence = ConsentRecord(
+                phone=phone,
+                brand=original.brand,
+                method=OptInMethod.VIA_TEXT,
+                captured_at=now,
+                scopes=original.scopes,
+                express=original.express,
+                name=original.name,
+                email=original.email,
+                address=original.address,
+                keyword=word,
+                details=(
+                    f"Contact texted {word} after opting out; restores the consent captured "
+                    f"{original.captured_at.isoformat()} via {original.method.value}"
+                ),
+            )
+            event = ConsentEvent(ConsentEventKind.REINSTATE, now, phone, state.brand, evidence, why)
+            return event, ConsentState(
+                phone=phone,
+                brand=state.brand,
+                record=original,
+                granted_at=now,
+                revoked_at=None,
+                revoked_record=None,
+                reinstated_at=now,
+                updated_at=now,
+                version=0,
+            )
+
+        return self._change(phone, brand, key, change) is not None
+
+    # ------------------------------------------------------------ queries
+    def current(self, phone: str, brand: str) -> ConsentState | None:
+        """The state after the last event, or None when there is no history."""
+        return self.states([(phone, brand)])[0]
+
+    def states(self, pairs: Sequence[tuple[str, str]]) -> list[ConsentState | None]:
+        """:meth:`current` for many (phone, brand) pairs in one storage round
+        trip (for bulk sends), in order."""
+        if isinstance(pairs, str | bytes) or not isinstance(pairs, Sequence):
+            raise InvalidArgument("pairs must be a sequence of (phone, brand) tuples")
+        keys: list[str] = []
+        for pair in pairs:
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise InvalidArgument(f"each pair must be a (phone, brand) tuple, got {pair!r}")
+            keys.append(self._pair(pair[0], pair[1])[2])
+        if not keys:
+            return []
+        return [
+            None if last is None else _decode(last[0], last[1])[1]
+            for last in self._storage.last_many(keys)
+        ]
+
+    def is_granted(self, phone: str, brand: str, use_case: UseCase | None = None) -> bool:
+        """True if consent is in force for ``use_case`` (None: any scope).
+        MARKETING needs express consent."""
+        if use_case is not None and not isinstance(use_case, UseCase):
+            raise InvalidArgument(f"use_case must be a UseCase or None, got {use_case!r}")
+        state = self.current(phone, brand)
+        return state is not None and state.allows(use_case)
+
+    def brands(self, phone: str) -> list[str]:
+        """Brands with any consent history for ``phone``, in first-seen order."""
+        if not isinstance(phone, str):
+            raise InvalidArgument(f"phone must be a str, got {type(phone).__name__}")
+        e164 = normalize_phone(phone)
+        seen: dict[str, str] = {}
+        for _, raw in self._storage.read(make_key(_INDEX, e164)):
+            try:
+                data = json.loads(raw)
+                seen.setdefault(str(data["key"]), str(data["brand"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StorageError(f"corrupt consent brand index for {e164}: {exc}") from exc
+        return list(seen.values())
+
+    def history(self, phone: str, brand: str) -> list[ConsentEvent]:
+        """Every event for the pair, oldest first."""
+        _, _, key = self._pair(phone, brand)
+        return [_decode(v, raw)[0] for v, raw in self._storage.read(key)]
+
+    def proof(self, phone: str, brand: str) -> ConsentProof:
+        """A proof-of-opt-in report for one contact and brand."""
+        e164, display, key = self._pair(phone, brand)
+        decoded = [_decode(v, raw) for v, raw in self._storage.read(key)]
+        events = tuple(e for e, _ in decoded)
+        state = decoded[-1][1] if decoded else None
+        record: ConsentRecord | None = None
+        if state is not None:
+            record = state.record or state.revoked_record
+        if record is None:
+            record = next(
+                (e.record for e in reversed(events) if e.kind is ConsentEventKind.GRANT), None
+            )
+        items = _proof_items(record)
+        missing = tuple(record.missing_evidence()) if record is not None else tuple(_ALL_EVIDENCE)
+        return ConsentProof(
+            phone=e164,
+            brand=state.brand if state is not None else display,
+            generated_at=self._now(),
+            granted=state is not None and state.record is not None,
+            record=record,
+            items=items,
+            events=events,
+            missing=missing,
+        )
+
+
+_ALL_EVIDENCE: Final = (
+    "name",
+    "email",
+    "address",
+    "captured_at",
+    "ip_address",
+    "source_url",
+    "consent_text",
+    "evidence_url",
+)
+
+
+def _proof_items(record: ConsentRecord | None) -> tuple[ProofItem, ...]:
+    values: dict[str, str | None] = dict.fromkeys(k for k, _ in PROOF_ELEMENTS)
+    if record is not None:
+        method = record.method.value
+        values.update(
+            name=record.name,
+            email=record.email,
+            address=record.address,
+            captured_at=record.captured_at.isoformat(),
+            collection_method=(
+                f"IP {record.ip_address} ({method})" if record.ip_address else method
+            ),
+            collection_details=record.collection_details(),
+            consent_text=record.consent_text,
+            evidence_url=record.evidence_url,
+        )
+    return tuple(ProofItem(k, label, values[k]) for k, label in PROOF_ELEMENTS)
+
+
+def _index_key(raw: str) -> str | None:
+    try:
+        data = json.loads(raw)
+        return str(data["key"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _backoff(attempt: int) -> None:
+    if attempt >= 3:
+        time.sleep(random.uniform(0, min(0.0005 * attempt, 0.01)))

@@ -1,0 +1,57 @@
+"""Sending limits: the ramp-up limiter, the error/opt-out rate monitor and
+quiet hours.
+
+Sources: reference/phone-messaging-policy-rampup-dnd.txt (ramp-up model,
+error and opt-out rate monitoring; SPEC sections 6 and 7) and the statutes
+cited in :mod:`a2p_policy.limits.state_packs` (quiet hours, SPEC section 10).
+"""
+
+from a2p_policy.limits.monitor import (
+    SUSPENSION_EXEMPT_KINDS,
+    HealthLevel,
+    MonitorStatus,
+    RateMonitor,
+    RateThresholds,
+    RateWindow,
+    SuspensionPolicy,
+    parse_rate,
+)
+from a2p_policy.limits.quiet_hours import QuietHours, QuietHoursResult, state_for_number
+from a2p_policy.limits.ramp import (
+    DEFAULT_DAILY_LIMITS,
+    DEFAULT_STEADY_LIMIT,
+    Grant,
+    RampMode,
+    RampSchedule,
+    RampUpLimiter,
+)
+from a2p_policy.limits.state_packs import (
+    AREA_CODE_STATES,
+    FEDERAL_TCPA,
+    STATE_PACKS,
+    QuietHoursPack,
+)
+
+__all__ = [
+    "AREA_CODE_STATES",
+    "DEFAULT_DAILY_LIMITS",
+    "DEFAULT_STEADY_LIMIT",
+    "FEDERAL_TCPA",
+    "STATE_PACKS",
+    "SUSPENSION_EXEMPT_KINDS",
+    "Grant",
+    "HealthLevel",
+    "MonitorStatus",
+    "QuietHours",
+    "QuietHoursPack",
+    "QuietHoursResult",
+    "RampMode",
+    "RampSchedule",
+    "RampUpLimiter",
+    "RateMonitor",
+    "RateThresholds",
+    "RateWindow",
+    "SuspensionPolicy",
+    "parse_rate",
+    "state_for_number",
+]

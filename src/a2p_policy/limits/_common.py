@@ -1,0 +1,74 @@
+"""Small argument checks shared by the limit components.
+
+Every public method of the limits package validates its arguments here, so a
+bad account id or count raises :class:`~a2p_policy.errors.InvalidArgument`
+(a ``ValueError``) naming the argument, never a bare ``TypeError`` from deep
+inside a storage backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from a2p_policy.errors import ConfigurationError, InvalidArgument
+
+__all__ = [
+    "MAX_ACCOUNT_LENGTH",
+    "check_account",
+    "check_count",
+    "key_part",
+    "load_zone",
+    "local_midnight_utc",
+]
+
+#: Longest account id accepted (keys stay well under the port's 512 characters).
+MAX_ACCOUNT_LENGTH = 200
+
+
+def check_account(account: object) -> str:
+    """Return ``account`` if it is a non-empty str of at most 200 characters."""
+    if not isinstance(account, str):
+        raise InvalidArgument(f"account must be a str, got {type(account).__name__}")
+    if not account.strip():
+        raise InvalidArgument("account must be a non-empty string")
+    if len(account) > MAX_ACCOUNT_LENGTH:
+        raise InvalidArgument(f"account id longer than {MAX_ACCOUNT_LENGTH} characters")
+    return account
+
+
+def key_part(value: str) -> str:
+    """Escape ``:`` and ``%`` so a caller's id can never forge another key."""
+    return value.replace("%", "%25").replace(":", "%3A")
+
+
+def check_count(count: object, name: str = "count", *, minimum: int = 0) -> int:
+    """Return ``count`` if it is an int (not a bool) >= ``minimum``."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise InvalidArgument(f"{name} must be an int, got {type(count).__name__}: {count!r}")
+    if count < minimum:
+        raise InvalidArgument(f"{name} must be >= {minimum}, got {count}")
+    return count
+
+
+def load_zone(tz: object, name: str = "tz") -> ZoneInfo:
+    """An IANA zone by name, or :class:`ConfigurationError`."""
+    if isinstance(tz, ZoneInfo):
+        return tz
+    if not isinstance(tz, str) or not tz.strip():
+        raise ConfigurationError(f"{name} must be an IANA time zone name such as 'UTC', got {tz!r}")
+    try:
+        return ZoneInfo(tz.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ConfigurationError(f"unknown time zone {tz!r} for {name}") from exc
+
+
+def local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
+    """The instant (UTC) at which the local calendar day ``day`` starts in ``zone``."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def next_local_midnight(now: datetime, zone: ZoneInfo) -> datetime:
+    """The next local midnight in ``zone`` after ``now``, as an aware UTC datetime."""
+    local_day = now.astimezone(zone).date()
+    return local_midnight_utc(local_day + timedelta(days=1), zone)

@@ -1,0 +1,491 @@
+"""Daily sending limits for new accounts: the ramp-up model.
+
+Source: reference/phone-messaging-policy-rampup-dnd.txt, sections "Every new
+account ... will follow the Ramp Up Model" (the day table), "Recommended
+process for new accounts" (level unlock), "Error Screens and Notifications"
+(the bulk message wording) and the FAQs "How often does the SMS limit last?"
+(capped at 5000 daily from day 8) and "What happens when we hit our daily
+limit?" (the limit covers every kind of message). Rules: SPEC section 6.
+
+Why it is built this way
+    A limit that is checked and then written separately over-grants as soon
+    as two workers send for the same account. Every grant here is one atomic
+    :meth:`~a2p_policy.storage.base.Storage.reserve` on a counter whose key
+    names the window (``ramp:count:<account>:<local date>``), so whatever the
+    number of threads or processes sharing the store, a window's granted
+    count never exceeds its limit. The ramp start is a first-writer-wins
+    :meth:`~a2p_policy.storage.base.Storage.put_if_absent`; the level-unlock
+    state is a small JSON value only ever changed by
+    :meth:`~a2p_policy.storage.base.Storage.compare_and_set`, so two workers
+    can never both advance it (no level is ever skipped).
+
+Calendar mode (default)
+    Day 1 is the local calendar day (in ``RampSchedule.tz``) of the first
+    successful send (:meth:`RampUpLimiter.record_success`); until then the
+    account stays on day 1. Day *n* gets ``daily_limits[n - 1]``, every day
+    after the table gets ``steady_limit``. The limit refreshes at local
+    midnight (``Grant.resets_at``).
+
+Level-unlock mode
+    Level *n* (starting at 1) allows ``daily_limits[n - 1]`` messages in a
+    24-hour window that opens with the first reservation at that level. If
+    the account's reservations reach the level's limit before the window
+    closes, it is restricted for 24 hours counted from the reservation that
+    reached the limit; when the restriction ends the next level applies and
+    a fresh window opens with the next reservation. A window that closes
+    without reaching the limit is simply replaced by a new one at the same
+    level. The level after the table is the steady level (``steady_limit``
+    per rolling 24-hour window, no further restriction).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from a2p_policy.clock import Clock, SystemClock, ensure_aware
+from a2p_policy.errors import ConfigurationError, StorageError
+from a2p_policy.limits._common import (
+    check_account,
+    check_count,
+    key_part,
+    load_zone,
+    next_local_midnight,
+)
+from a2p_policy.storage.base import Storage
+from a2p_policy.storage.uri import resolve_storage
+
+__all__ = [
+    "DEFAULT_DAILY_LIMITS",
+    "DEFAULT_STEADY_LIMIT",
+    "Grant",
+    "RampMode",
+    "RampSchedule",
+    "RampUpLimiter",
+]
+
+#: Messages per day on days 1-7 of the ramp (source: the day table of
+#: reference/phone-messaging-policy-rampup-dnd.txt).
+DEFAULT_DAILY_LIMITS: tuple[int, ...] = (100, 250, 500, 750, 1500, 2250, 3000)
+
+#: Messages per day from day 8 on ("3000+" in the table; "capped at 5000
+#: daily" in the article's FAQ). Raising it is a per-account override.
+DEFAULT_STEADY_LIMIT = 5000
+
+_DAY = timedelta(days=1)
+_SECONDS_PER_DAY = 86_400.0
+#: Counters are garbage-collected about two days after their window.
+_COUNTER_TTL = 2 * _SECONDS_PER_DAY + 3600.0
+_MAX_CAS_ATTEMPTS = 64
+
+
+class RampMode(enum.Enum):
+    """How an account moves along the schedule."""
+
+    #: One step per local calendar day since the first successful send.
+    CALENDAR = "calendar"
+    #: One step per level limit reached within 24 h, then a 24 h restriction.
+    LEVEL_UNLOCK = "level_unlock"
+
+
+def _limits_tuple(value: object) -> tuple[int, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ConfigurationError(
+            f"daily_limits must be a sequence of ints, got {type(value).__name__}"
+        )
+    return tuple(value)
+
+
+@attrs.frozen(slots=True)
+class RampSchedule:
+    """The ramp: per-day (or per-level) limits, the steady limit, the mode and
+    the time zone whose midnight starts a new day.
+
+    Limits are ints >= 1 that never decrease along the ramp, and
+    ``steady_limit`` is at least the last daily limit; anything else raises
+    :class:`~a2p_policy.errors.ConfigurationError`.
+    """
+
+    daily_limits: tuple[int, ...] = attrs.field(
+        default=DEFAULT_DAILY_LIMITS, converter=_limits_tuple
+    )
+    steady_limit: int = DEFAULT_STEADY_LIMIT
+    mode: RampMode = RampMode.CALENDAR
+    tz: str = "UTC"
+    _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        for i, limit in enumerate(self.daily_limits, start=1):
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise ConfigurationError(
+                    f"daily_limits[{i - 1}] must be an int >= 1, got {limit!r}"
+                )
+        for a, b in zip(self.daily_limits, self.daily_limits[1:], strict=False):
+            if b < a:
+                raise ConfigurationError(
+                    f"daily_limits must never decrease along the ramp: {a} then {b}"
+                )
+        s = self.steady_limit
+        if isinstance(s, bool) or not isinstance(s, int) or s < 1:
+            raise ConfigurationError(f"steady_limit must be an int >= 1, got {s!r}")
+        if self.daily_limits and s < self.daily_limits[-1]:
+            raise ConfigurationError(
+                f"steady_limit ({s}) must be >= the last daily limit ({self.daily_limits[-1]})"
+            )
+        if not isinstance(self.mode, RampMode):
+            raise ConfigurationError(f"mode must be a RampMode, got {self.mode!r}")
+        object.__setattr__(self, "_zone", load_zone(self.tz))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The schedule's time zone."""
+        return self._zone
+
+    @property
+    def steady_level(self) -> int:
+        """The first day (or level) on ``steady_limit``: ``len(daily_limits) + 1``."""
+        return len(self.daily_limits) + 1
+
+    def limit_for_day(self, day: int) -> int:
+        """The limit of ramp day (or level) ``day`` (1-based; < 1 counts as 1)."""
+        check_count(day, "day", minimum=-(10**9))
+        index = max(day, 1) - 1
+        if index < len(self.daily_limits):
+            return self.daily_limits[index]
+        return self.steady_limit
+
+
+def _plural(n: int) -> str:
+    return f"{n} message" if n == 1 else f"{n} messages"
+
+
+@attrs.frozen(slots=True)
+class Grant:
+    """The answer to a reservation: how many of the batch may be sent.
+
+    ``used`` is the window's count after this reservation, ``resets_at`` the
+    aware UTC instant a new window (or the next level) starts, ``level`` the
+    ramp day (calendar mode) or level (level-unlock mode), and
+    ``restricted_until`` the end of a level-unlock restriction, if any.
+    """
+
+    granted: int
+    denied: int
+    limit: int
+    used: int
+    resets_at: datetime
+    level: int = 1
+    restricted_until: datetime | None = None
+
+    @property
+    def requested(self) -> int:
+        """Size of the batch asked for."""
+        return self.granted + self.denied
+
+    @property
+    def allowed(self) -> bool:
+        """True when the whole batch was granted."""
+        return self.denied == 0
+
+    @property
+    def message(self) -> str:
+        """A sentence for a person, e.g. ``allowed 5000 per day, already sent
+        5000, 1 message will fail``."""
+        before = self.used - self.granted
+        if self.restricted_until is not None and self.granted == 0:
+            return (
+                f"sending restricted until {self.restricted_until.isoformat()} after the level "
+                f"limit of {self.limit} was reached, {_plural(self.denied)} will fail"
+            )
+        head = f"allowed {self.limit} per day, already sent {before}"
+        if self.denied:
+            return f"{head}, {_plural(self.denied)} will fail"
+        return f"{head}, {_plural(self.granted)} granted"
+
+
+@attrs.frozen(slots=True)
+class _LevelState:
+    level: int = 1
+    window_start: float | None = None
+    restricted_until: float | None = None
+
+    def dump(self) -> str:
+        return json.dumps(
+            {"level": self.level, "ws": self.window_start, "ru": self.restricted_until},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+
+    @classmethod
+    def load(cls, raw: str | None) -> _LevelState:
+        if raw is None:
+            return cls()
+        try:
+            data: Any = json.loads(raw)
+            level = data["level"]
+            ws = data["ws"]
+            ru = data["ru"]
+            if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+                raise ValueError("level")
+            for v in (ws, ru):
+                if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+                    raise ValueError("time")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StorageError(f"corrupt ramp level state: {raw[:80]!r}") from exc
+        return cls(level, None if ws is None else float(ws), None if ru is None else float(ru))
+
+
+class RampUpLimiter:
+    """Per-account daily sending limits along a :class:`RampSchedule`.
+
+    All state lives in ``storage`` (shared by every process that uses the
+    same store); the limiter itself keeps none.
+    """
+
+    def __init__(
+        self,
+        schedule: RampSchedule | None = None,
+        *,
+        storage: Storage | str | None = None,
+        clock: Clock | None = None,
+        prefix: str = "ramp",
+    ) -> None:
+        if schedule is None:
+            schedule = RampSchedule()
+        if not isinstance(schedule, RampSchedule):
+            raise ConfigurationError(
+                f"schedule must be a RampSchedule, got {type(schedule).__name__}"
+            )
+        if clock is not None and not isinstance(clock, Clock):
+            raise ConfigurationError(f"clock must be a Clock, got {type(clock).__name__}")
+        if not isinstance(prefix, str) or not prefix:
+            raise ConfigurationError("prefix must be a non-empty str")
+        self.schedule = schedule
+        self.storage = resolve_storage(storage)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self._prefix = key_part(prefix)
+
+    def __repr__(self) -> str:
+        return f"RampUpLimiter({self.schedule!r}, storage={self.storage!r})"
+
+    # ------------------------------------------------------------ keys
+    def _key(self, kind: str, account: str, *rest: str) -> str:
+        return ":".join((self._prefix, kind, key_part(account), *rest))
+
+    def _now(self) -> datetime:
+        return ensure_aware(self.clock.now(), "clock.now()")
+
+    # ------------------------------------------------------------ public API
+    def record_success(self, account: str) -> None:
+        """Note a successfully sent message; the first call starts the ramp
+        (day 1 is the local date of that call)."""
+        check_account(account)
+        today = self._now().astimezone(self.schedule.zone).date()
+        self.storage.put_if_absent(self._key("start", account), today.isoformat())
+
+    def ramp_start(self, account: str) -> date | None:
+        """The local date of the first successful send, or None before it."""
+        check_account(account)
+        return self._parse_start(self.storage.get(self._key("start", account)))
+
+    def set_override(self, account: str, limit: int | None) -> None:
+        """Replace the schedule's limit for ``account`` (an int >= 0; 0 stops
+        all sending); None removes the override."""
+        check_account(account)
+        key = self._key("override", account)
+        if limit is None:
+            self.storage.delete(key)
+            return
+        check_count(limit, "limit")
+        self.storage.put(key, str(limit))
+
+    def get_override(self, account: str) -> int | None:
+        """The account's override, or None."""
+        check_account(account)
+        return self._parse_override(self.storage.get(self._key("override", account)))
+
+    def limit_for(self, account: str) -> int:
+        """The account's current limit (today's in calendar mode, the current
+        level's in level-unlock mode, the override when one is set)."""
+        check_account(account)
+        now = self._now()
+        if self.schedule.mode is RampMode.CALENDAR:
+            limit, _, _ = self._calendar_context(account, now)
+            return limit
+        state, override, _ = self._level_context(account, now)
+        return self._level_limit(state, override)
+
+    def remaining(self, account: str) -> int:
+        """How many more messages the account may send in the current window
+        (0 while a level-unlock restriction lasts)."""
+        check_account(account)
+        now = self._now()
+        if self.schedule.mode is RampMode.CALENDAR:
+            limit, _, key = self._calendar_context(account, now)
+            return max(0, limit - self.storage.get_counter(key))
+        state, override, _ = self._level_context(account, now)
+        if state.restricted_until is not None:
+            return 0
+        limit = self._level_limit(state, override)
+        if state.window_start is None:
+            return limit
+        return max(0, limit - self.storage.get_counter(self._level_counter(account, state)))
+
+    def reserve(self, account: str, count: int = 1) -> Grant:
+        """Reserve ``count`` messages (an int >= 0; 0 only reads) for
+        ``account``; the part of the batch beyond what is left is denied."""
+        check_account(account)
+        check_count(count)
+        now = self._now()
+        if self.schedule.mode is RampMode.CALENDAR:
+            return self._reserve_calendar(account, count, now)
+        return self._reserve_level(account, count, now)
+
+    def release(self, account: str, count: int = 1) -> int:
+        """Give back ``count`` reserved messages that never left (current
+        window only; an int >= 0). Returns the window's count afterwards."""
+        check_account(account)
+        check_count(count)
+        now = self._now()
+        if self.schedule.mode is RampMode.CALENDAR:
+            _, _, key = self._calendar_context(account, now)
+            return self.storage.release(key, count)
+        state, _, _ = self._level_context(account, now)
+        if state.window_start is None:
+            return 0
+        key = self._level_counter(account, state)
+        if state.restricted_until is not None:
+            # The level was completed: its window is closed for good.
+            return self.storage.get_counter(key)
+        return self.storage.release(key, count)
+
+    # ------------------------------------------------------------ calendar mode
+    def _parse_start(self, raw: str | None) -> date | None:
+        if raw is None:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError as exc:
+            raise StorageError(f"corrupt ramp start date: {raw[:40]!r}") from exc
+
+    def _parse_override(self, raw: str | None) -> int | None:
+        if raw is None:
+            return None
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise StorageError(f"corrupt ramp override: {raw[:40]!r}") from exc
+        if value < 0:
+            raise StorageError(f"corrupt ramp override: {raw[:40]!r}")
+        return value
+
+    def day_index(self, account: str) -> int:
+        """The account's ramp day (1 until the first successful send)."""
+        check_account(account)
+        return self._day(self.ramp_start(account), self._now())
+
+    def _day(self, start: date | None, now: datetime) -> int:
+        if start is None:
+            return 1
+        today = now.astimezone(self.schedule.zone).date()
+        return max(1, (today - start).days + 1)
+
+    def _calendar_context(self, account: str, now: datetime) -> tuple[int, int, str]:
+        """(limit, day, counter key) for ``now``."""
+        start_raw, override_raw = self.storage.get_many(
+            [self._key("start", account), self._key("override", account)]
+        )
+        day = self._day(self._parse_start(start_raw), now)
+        override = self._parse_override(override_raw)
+        limit = override if override is not None else self.schedule.limit_for_day(day)
+        today = now.astimezone(self.schedule.zone).date()
+        return limit, day, self._key("count", account, today.isoformat())
+
+    def _reserve_calendar(self, account: str, count: int, now: datetime) -> Grant:
+        limit, day, key = self._calendar_context(account, now)
+        granted, used = self.storage.reserve(key, count, limit, _COUNTER_TTL)
+        return Grant(
+            granted=granted,
+            denied=count - granted,
+            limit=limit,
+            used=used,
+            resets_at=next_local_midnight(now, self.schedule.zone),
+            level=min(day, self.schedule.steady_level),
+        )
+
+    # ------------------------------------------------------------ level-unlock mode
+    def level(self, account: str) -> int:
+        """The account's current level-unlock level (1-based)."""
+        check_account(account)
+        state, _, _ = self._level_context(account, self._now())
+        return state.level
+
+    def _level_limit(self, state: _LevelState, override: int | None) -> int:
+        if override is not None:
+            return override
+        return self.schedule.limit_for_day(state.level)
+
+    def _level_counter(self, account: str, state: _LevelState) -> str:
+        ws = state.window_start if state.window_start is not None else 0.0
+        return self._key("level", account, str(state.level), str(round(ws * 1_000_000)))
+
+    def _effective(self, state: _LevelState, now_ts: float, *, open_window: bool) -> _LevelState:
+        """The state as it stands at ``now_ts`` (pure)."""
+        if state.restricted_until is not None:
+            if now_ts < state.restricted_until:
+                return state
+            # Restriction over: exactly one level up, never more.
+            state = _LevelState(min(state.level + 1, self.schedule.steady_level), None, None)
+        if state.window_start is None or now_ts >= state.window_start + _SECONDS_PER_DAY:
+            state = _LevelState(state.level, now_ts if open_window else None, None)
+        return state
+
+    def _level_context(
+        self, account: str, now: datetime
+    ) -> tuple[_LevelState, int | None, str | None]:
+        """(effective state without writing, override, raw stored state)."""
+        raw, override_raw = self.storage.get_many(
+            [self._key("state", account), self._key("override", account)]
+        )
+        state = self._effective(_LevelState.load(raw), now.timestamp(), open_window=False)
+        return state, self._parse_override(override_raw), raw
+
+    def _reserve_level(self, account: str, count: int, now: datetime) -> Grant:
+        state_key = self._key("state", account)
+        now_ts = now.timestamp()
+        for _ in range(_MAX_CAS_ATTEMPTS):
+            raw, override_raw = self.storage.get_many([state_key, self._key("override", account)])
+            stored = _LevelState.load(raw)
+            override = self._parse_override(override_raw)
+            state = self._effective(stored, now_ts, open_window=True)
+            limit = self._level_limit(state, override)
+            if state.restricted_until is not None:
+                until = datetime.fromtimestamp(state.restricted_until, UTC)
+                used = self.storage.get_counter(self._level_counter(account, state))
+                return Grant(0, count, limit, used, until, state.level, until)
+            if state != stored and not self.storage.compare_and_set(state_key, raw, state.dump()):
+                continue  # another worker moved the state: look again
+            assert state.window_start is not None
+            key = self._level_counter(account, state)
+            granted, used = self.storage.reserve(key, count, limit, _COUNTER_TTL)
+            window_end = datetime.fromtimestamp(state.window_start + _SECONDS_PER_DAY, UTC)
+            final = override is not None or state.level >= self.schedule.steady_level
+            if used >= limit and not final:
+                # Level completed within its 24 h window: restrict for 24 h.
+                restricted = _LevelState(state.level, state.window_start, now_ts + _SECONDS_PER_DAY)
+                if not self.storage.compare_and_set(state_key, state.dump(), restricted.dump()):
+                    # Someone else restricted it first; report their restriction.
+                    current = _LevelState.load(self.storage.get(state_key))
+                    restricted = current if current.restricted_until is not None else restricted
+                until = datetime.fromtimestamp(restricted.restricted_until or now_ts, UTC)
+                return Grant(granted, count - granted, limit, used, until, state.level, until)
+            return Grant(granted, count - granted, limit, used, window_end, state.level)
+        raise StorageError(
+            f"ramp state for account {account!r} kept changing under contention; try again"
+        )

@@ -1,9 +1,32 @@
 """a2p_policy: a policy engine for compliant SMS in the US and Canada.
 
-Public names only; see the documentation for each component.
+Public names only (see API.md); each component's module has the details.
 """
 
 from a2p_policy.clock import Clock, ManualClock, SystemClock
+from a2p_policy.codes import DndAction, ErrorCodeClassifier, ErrorInfo, RejectionInfo
+from a2p_policy.compose import (
+    AppendPolicy,
+    ComposedMessage,
+    MessageComposer,
+    SegmentInfo,
+    count_segments,
+    smart_encoding,
+)
+from a2p_policy.consent import (
+    ConsentEvent,
+    ConsentLedger,
+    ConsentProof,
+    ConsentRecord,
+    ConsentSource,
+    ConsentState,
+    audit_opt_in_form,
+    audit_privacy_policy,
+    audit_terms,
+)
+from a2p_policy.content import ContentLinter, SnowshoeDetector
+from a2p_policy.dnd import DndEntry, DndKind, DndManager
+from a2p_policy.engine import PolicyEngine
 from a2p_policy.errors import (
     A2PPolicyError,
     ConfigurationError,
@@ -18,29 +41,144 @@ from a2p_policy.errors import (
     StorageUnavailable,
     TollFreeApiError,
 )
+from a2p_policy.findings import Finding, Severity
+from a2p_policy.keywords import (
+    Certainty,
+    KeywordClassifier,
+    KeywordConfig,
+    KeywordKind,
+    KeywordMatch,
+    classify_inbound,
+)
+from a2p_policy.limits import (
+    Grant,
+    HealthLevel,
+    MonitorStatus,
+    QuietHours,
+    QuietHoursResult,
+    RampMode,
+    RampSchedule,
+    RampUpLimiter,
+    RateMonitor,
+    RateThresholds,
+)
+from a2p_policy.messages import (
+    BulkResult,
+    Decision,
+    InboundResult,
+    MessageKind,
+    OutboundMessage,
+    StatusResult,
+    Violation,
+)
+from a2p_policy.phone import is_toll_free, normalize_phone, recipient_timezones
 from a2p_policy.storage import MemoryStorage, Storage, open_storage, register_storage
+from a2p_policy.tollfree import (
+    InMemoryTollFreeTransport,
+    TollFreeVerification,
+    TollFreeVerificationClient,
+    TollFreeVerificationRequest,
+    TrafficState,
+    TwilioTollFreeTransport,
+    VerificationEvent,
+    VerificationStatus,
+    parse_verification_events,
+)
+from a2p_policy.usecases import OptInMethod, UseCase
+from a2p_policy.webhooks import (
+    parse_inbound_message,
+    parse_status_callback,
+    verify_twilio_signature,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "A2PPolicyError",
+    "AppendPolicy",
+    "BulkResult",
+    "Certainty",
     "Clock",
+    "ComposedMessage",
     "ConfigurationError",
     "ConsentError",
+    "ConsentEvent",
+    "ConsentLedger",
+    "ConsentProof",
+    "ConsentRecord",
+    "ConsentSource",
+    "ConsentState",
+    "ContentLinter",
+    "Decision",
+    "DndAction",
+    "DndEntry",
+    "DndKind",
     "DndLocked",
+    "DndManager",
+    "ErrorCodeClassifier",
+    "ErrorInfo",
+    "Finding",
+    "Grant",
+    "HealthLevel",
+    "InMemoryTollFreeTransport",
+    "InboundResult",
     "InvalidArgument",
     "InvalidPhoneNumber",
     "InvalidTransition",
+    "KeywordClassifier",
+    "KeywordConfig",
+    "KeywordKind",
+    "KeywordMatch",
     "ManualClock",
     "MemoryStorage",
+    "MessageComposer",
+    "MessageKind",
+    "MonitorStatus",
     "NaiveDatetimeError",
+    "OptInMethod",
+    "OutboundMessage",
+    "PolicyEngine",
+    "QuietHours",
+    "QuietHoursResult",
+    "RampMode",
+    "RampSchedule",
+    "RampUpLimiter",
+    "RateMonitor",
+    "RateThresholds",
+    "RejectionInfo",
+    "SegmentInfo",
+    "Severity",
     "SignatureError",
+    "SnowshoeDetector",
+    "StatusResult",
     "Storage",
     "StorageError",
     "StorageUnavailable",
     "SystemClock",
     "TollFreeApiError",
+    "TollFreeVerification",
+    "TollFreeVerificationClient",
+    "TollFreeVerificationRequest",
+    "TrafficState",
+    "TwilioTollFreeTransport",
+    "UseCase",
+    "VerificationEvent",
+    "VerificationStatus",
+    "Violation",
     "__version__",
+    "audit_opt_in_form",
+    "audit_privacy_policy",
+    "audit_terms",
+    "classify_inbound",
+    "count_segments",
+    "is_toll_free",
+    "normalize_phone",
     "open_storage",
+    "parse_inbound_message",
+    "parse_status_callback",
+    "parse_verification_events",
+    "recipient_timezones",
     "register_storage",
+    "smart_encoding",
+    "verify_twilio_signature",
 ]

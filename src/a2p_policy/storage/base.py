@@ -48,6 +48,7 @@ __all__ = [
     "Storage",
     "check_amount",
     "check_deltas",
+    "check_items",
     "check_key",
     "check_keys",
     "check_time",
@@ -119,6 +120,12 @@ class Storage(Protocol):
 
     def put(self, key: str, value: str, ttl: float | None = None) -> None:
         """Set ``key`` to ``value`` (last writer wins)."""
+        ...
+
+    def put_many(self, items: Mapping[str, str], ttl: float | None = None) -> None:
+        """Set every key of ``items`` to its value (last writer wins), in one
+        round trip; atomic as a whole. Used to mark many conversations at once
+        in bulk sends."""
         ...
 
     def put_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
@@ -216,6 +223,12 @@ def check_value(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidArgument(f"value must be a str, got {type(value).__name__}")
     return value
+
+
+def check_items(items: object) -> list[tuple[str, str]]:
+    if not isinstance(items, Mapping):
+        raise InvalidArgument("items must be a mapping of key to str value")
+    return [(check_key(k), check_value(v)) for k, v in items.items()]
 
 
 def check_deltas(deltas: object) -> list[tuple[str, int]]:

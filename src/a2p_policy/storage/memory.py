@@ -16,6 +16,7 @@ from a2p_policy.storage.base import (
     LogEntry,
     check_amount,
     check_deltas,
+    check_items,
     check_key,
     check_keys,
     check_time,
@@ -151,6 +152,16 @@ class MemoryStorage:
             if ttl is None:
                 self._expiry.pop(key, None)
             self._expire(key, ttl)
+
+    def put_many(self, items: Mapping[str, str], ttl: float | None = None) -> None:
+        pairs = check_items(items)
+        ttl = check_ttl(ttl)
+        with self._lock:
+            for key, value in pairs:
+                self._values[key] = value
+                if ttl is None:
+                    self._expiry.pop(key, None)
+                self._expire(key, ttl)
 
     def put_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
         check_key(key)

@@ -36,6 +36,9 @@ CACHE_SIZE = 65_536
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _MAX_INPUT = 64
+# Inputs longer than this are refused before the cache, so the cache's memory
+# stays bounded by CACHE_SIZE * _MAX_RAW characters.
+_MAX_RAW = 4 * _MAX_INPUT
 
 
 def normalize_phone(raw: str, default_region: str = "US") -> str:
@@ -47,6 +50,12 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
     input is not a string or not a valid number for ``default_region``.
     """
     if type(raw) is str and type(default_region) is str:
+        if len(raw) > _MAX_RAW or len(default_region) > 8:
+            raise InvalidPhoneNumber(
+                f"phone number input is too long ({len(raw)} characters): {raw[:20]!r}..."
+                if len(raw) > _MAX_RAW
+                else f"default_region must be an ISO 3166 alpha-2 code, got {default_region[:20]!r}"
+            )
         result = _cached(raw, default_region)
     else:
         if not isinstance(raw, str):
@@ -57,7 +66,7 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
             raise InvalidPhoneNumber(
                 f"default_region must be a str such as 'US', got {default_region!r}"
             )
-        result = _cached(str(raw), str(default_region))
+        return normalize_phone(str(raw), str(default_region))
     if result[0] is None:
         raise InvalidPhoneNumber(result[1])
     return result[0]
@@ -112,7 +121,11 @@ def is_toll_free(number: str) -> bool:
 @lru_cache(maxsize=4096)
 def _zones(e164: str) -> tuple[str, ...]:
     parsed = phonenumbers.parse(e164, None)
-    zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if "/" in z)
+    zones = tuple(
+        z
+        for z in pn_timezone.time_zones_for_number(parsed)
+        if "/" in z and z != pn_timezone.UNKNOWN_TIMEZONE
+    )
     return tuple(sorted(set(zones)))
 
 

@@ -1,0 +1,36 @@
+"""Content rules: the linter, its vocabularies and the snowshoe detector."""
+
+from a2p_policy.content.identify import has_opt_out, has_sender_id
+from a2p_policy.content.linter import RULES, ContentLinter
+from a2p_policy.content.normalize import NormalizedText, normalize_text
+from a2p_policy.content.snowshoe import SnowshoeDetector, fingerprint
+from a2p_policy.content.vocabulary import (
+    CATEGORIES,
+    COLD_OUTREACH,
+    EVASION_WATCHWORDS,
+    OPT_OUT_KEYWORDS,
+    OPT_OUT_PATTERNS,
+    URL_SHORTENERS,
+    Category,
+)
+from a2p_policy.findings import Finding, Severity
+
+__all__ = [
+    "CATEGORIES",
+    "COLD_OUTREACH",
+    "EVASION_WATCHWORDS",
+    "OPT_OUT_KEYWORDS",
+    "OPT_OUT_PATTERNS",
+    "RULES",
+    "URL_SHORTENERS",
+    "Category",
+    "ContentLinter",
+    "Finding",
+    "NormalizedText",
+    "Severity",
+    "SnowshoeDetector",
+    "fingerprint",
+    "has_opt_out",
+    "has_sender_id",
+    "normalize_text",
+]

@@ -1,0 +1,422 @@
+"""The content linter: what a reviewer or a carrier filter would object to.
+
+Why: a message about a forbidden subject, with a public link shortener or an
+``http://`` link, or with disguised words, gets a toll-free verification
+rejected and a sender filtered or suspended; an initial message without
+sender identification or opt-out language breaks the messaging policy.
+Sources, rule by rule:
+
+* ``url.shortener`` (TFV 30449) and ``url.insecure`` (TFV 30471):
+  reference/twilio-tfv-rejection-resubmission.txt ("High Risk - Public URL
+  Shortener", "High Risk - Non-secured URL"); the platform link domain
+  example is violating message 6 of
+  reference/leadconnector-twilio-suspension-appeal.md.
+* ``shaft.*`` and ``disallowed.*`` with their codes: the rejection-code table
+  of reference/twilio-tfv-messaging-compliance-api.txt and "Rejection types
+  ineligible for resubmission" of reference/twilio-tfv-rejection-
+  resubmission.txt; alcohol is resubmittable "with robust age gate" (30456).
+  Phishing (30480), fraud (30444) and deceptive marketing (30470) are
+  assessed by the carrier's fraud team, so words alone only warn.
+* ``evasion.obfuscation``: "Filtering Evasion" in
+  reference/phone-messaging-policy-rampup-dnd.txt.
+* ``sender.missing`` / ``optout.missing``: "Lack of Sender Identification"
+  and "Lack of Opt-Out Language" in
+  reference/leadconnector-twilio-suspension-appeal.md (initial messages only).
+* ``content.cold_outreach``: the first violating examples of the appeal
+  article and "no cold prospecting" in the messaging policy.
+
+Every term list lives in :mod:`a2p_policy.content.vocabulary`. Matching runs
+on the normalized text (:mod:`a2p_policy.content.normalize`) with one
+precompiled trie-shaped regular expression per category, so a lint costs a
+few passes over the text, linear in its length; results are cached per
+distinct ``(text, brand, initial)`` in a bounded LRU.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+import attrs
+
+from a2p_policy.content.identify import brand_pattern, opt_out_in, sender_hint_in
+from a2p_policy.content.normalize import NormalizedText, normalize_text
+from a2p_policy.content.vocabulary import (
+    CATEGORIES,
+    COLD_OUTREACH,
+    EVASION_WATCHWORDS,
+    URL_SHORTENERS,
+    WEB_TLDS,
+    Category,
+)
+from a2p_policy.errors import ConfigurationError, InvalidArgument
+from a2p_policy.findings import Finding, Severity
+
+__all__ = ["RULES", "ContentLinter", "compile_terms", "term_key"]
+
+#: Every rule id the linter can report, with its default severity and TFV code.
+RULES: Final[Mapping[str, tuple[Severity, int | None]]] = {
+    "url.shortener": (Severity.BLOCK, 30449),
+    "url.insecure": (Severity.BLOCK, 30471),
+    **{c.rule: (c.severity, c.tfv_code) for c in CATEGORIES.values()},
+    COLD_OUTREACH.rule: (COLD_OUTREACH.severity, None),
+    "evasion.obfuscation": (Severity.WARN, None),
+    "sender.missing": (Severity.WARN, None),
+    "optout.missing": (Severity.WARN, None),
+}
+
+_URL: Final = re.compile(
+    r"(?<![\w@.\-])(?:(?P<scheme>[a-z][a-z0-9+.\-]{1,15})://)?"
+    r"(?P<host>(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.){1,10}(?P<tld>[a-z]{2,24}))"
+    r"(?![\w\-@])(?::\d{1,5})?(?P<path>[/?#][^\s<>\"']*)?"
+)
+_URL_HINT: Final = re.compile(r"[a-z0-9]\.[a-z]")
+_SEPARATOR: Final = re.compile(r"[\s\-_]+")
+_MAX_TERMS_SHOWN = 5
+_MAX_EVASION_FINDINGS = 10
+_CACHE_TEXT_LIMIT = 2000
+
+_FIXES: Final[Mapping[str, str]] = {
+    "url.shortener": "use a link on the brand's own domain or the full link",
+    "url.insecure": "use an https:// link",
+    "evasion.obfuscation": "spell words plainly; disguised words are filtering evasion",
+    "sender.missing": "name the brand that obtained the consent (e.g. 'Thanks, ACME')",
+    "optout.missing": "add 'Reply STOP to unsubscribe' or an equivalent",
+    COLD_OUTREACH.rule: "text only contacts who opted in to hear from you",
+}
+
+
+@functools.lru_cache(maxsize=16384)
+def term_key(term: str) -> str:
+    """The normalized form of a vocabulary term (lower case, single spaces)."""
+    return _SEPARATOR.sub(" ", normalize_text(term).text).strip()
+
+
+def _trie(terms: Iterable[str]) -> str:
+    root: dict[str, dict[str, object]] = {}
+    for term in terms:
+        node: dict[str, object] = root  # type: ignore[assignment]
+        for ch in term:
+            node = node.setdefault(ch, {})  # type: ignore[assignment]
+        node[""] = {}
+
+    def emit(node: Mapping[str, object]) -> str:
+        end = "" in node
+        branches = []
+        for key in sorted(k for k in node if k):
+            child = node[key]
+            assert isinstance(child, dict)
+            head = r"[\s\-_]*" if key == " " else re.escape(key)
+            branches.append(head + emit(child))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not end else "(?:" + "|".join(branches) + ")"
+        if len(branches) == 1 and not end:
+            return body
+        return body + "?" if end else body
+
+    return emit(root)
+
+
+def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """One regular expression matching any of ``terms`` (plural ``s``/``es``
+    included) on word boundaries of normalized text; None for no terms."""
+    return _compile_keys(tuple(sorted({k for k in (term_key(t) for t in terms) if k})))
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_keys(keys: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not keys:
+        return None
+    return re.compile(rf"\b(?:{_trie(keys)})(?:e?s)?\b")
+
+
+@attrs.frozen(slots=True)
+class _Compiled:
+    category: Category
+    terms: re.Pattern[str] | None
+    exceptions: re.Pattern[str] | None
+    patterns: tuple[re.Pattern[str], ...]
+
+
+def _host_is_shortener(host: str, shorteners: frozenset[str]) -> bool:
+    host = host.removeprefix("www.")
+    if host in shorteners:
+        return True
+    parts = host.split(".")
+    return any(".".join(parts[i:]) in shorteners for i in range(1, len(parts) - 1))
+
+
+class ContentLinter:
+    """Lint message text for content that reviewers and carriers reject.
+
+    ``disabled_rules``: rule ids not to report. ``extra_terms``: more terms per
+    category rule id (or more shortener domains under ``"url.shortener"``).
+    ``age_gated``: the sender runs a robust age gate (date of birth), so
+    alcohol is reported as INFO instead of BLOCK (TFV 30456 is resubmittable
+    with one). ``severities``: override a rule's severity. ``cache_size``:
+    how many distinct results to keep (0 disables the cache).
+    """
+
+    def __init__(
+        self,
+        *,
+        disabled_rules: Iterable[str] = (),
+        extra_terms: Mapping[str, Iterable[str]] | None = None,
+        age_gated: bool = False,
+        severities: Mapping[str, Severity] | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        if isinstance(disabled_rules, str):
+            disabled_rules = (disabled_rules,)
+        try:
+            disabled = frozenset(disabled_rules)
+        except TypeError as exc:
+            raise ConfigurationError("disabled_rules must be an iterable of rule ids") from exc
+        unknown = sorted(str(r) for r in disabled if r not in RULES)
+        if unknown:
+            raise ConfigurationError(f"unknown rule id(s) in disabled_rules: {', '.join(unknown)}")
+        if not isinstance(age_gated, bool):
+            raise ConfigurationError("age_gated must be a bool")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise ConfigurationError("cache_size must be an int >= 0")
+        self._disabled = disabled
+        self._age_gated = age_gated
+        self._severity: dict[str, Severity] = {rule: sev for rule, (sev, _) in RULES.items()}
+        if age_gated:
+            self._severity["shaft.alcohol"] = Severity.INFO
+        if severities is not None and not isinstance(severities, Mapping):
+            raise ConfigurationError("severities must map a rule id to a Severity")
+        for rule, severity in (severities or {}).items():
+            if rule not in RULES:
+                raise ConfigurationError(f"unknown rule id in severities: {rule!r}")
+            if not isinstance(severity, Severity):
+                raise ConfigurationError(f"severity for {rule!r} must be a Severity")
+            self._severity[rule] = severity
+        extra = self._check_extra(extra_terms)
+        self._shorteners = URL_SHORTENERS | frozenset(
+            t.strip().lower().removeprefix("www.") for t in extra.get("url.shortener", ())
+        )
+        categories = [*CATEGORIES.values(), COLD_OUTREACH]
+        self._compiled = tuple(
+            _Compiled(
+                c,
+                compile_terms((*c.terms, *extra.get(c.rule, ()))),
+                compile_terms(c.exceptions),
+                tuple(re.compile(p) for p in c.patterns),
+            )
+            for c in categories
+            if c.rule not in disabled
+        )
+        self._any_term = compile_terms(
+            t
+            for c in categories
+            if c.rule not in disabled
+            for t in (*c.terms, *extra.get(c.rule, ()))
+        )
+        self._any_pattern = tuple(p for c in self._compiled for p in c.patterns)
+        watch = set(EVASION_WATCHWORDS)
+        for c in categories:
+            for term in (*c.terms, *extra.get(c.rule, ())):
+                key = term_key(term)
+                if key and " " not in key and len(key) >= 3:
+                    watch.add(key)
+        self._watch = frozenset(watch)
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._lint) if cache_size else None
+
+    @staticmethod
+    def _check_extra(extra_terms: object) -> dict[str, tuple[str, ...]]:
+        if extra_terms is None:
+            return {}
+        if not isinstance(extra_terms, Mapping):
+            raise ConfigurationError("extra_terms must map a rule id to a list of terms")
+        allowed = {*CATEGORIES, COLD_OUTREACH.rule, "url.shortener"}
+        out: dict[str, tuple[str, ...]] = {}
+        for rule, terms in extra_terms.items():
+            if rule not in allowed:
+                raise ConfigurationError(
+                    f"extra_terms: {rule!r} is not a category rule id "
+                    f"({', '.join(sorted(allowed))})"
+                )
+            if isinstance(terms, str) or not isinstance(terms, Iterable):
+                raise ConfigurationError(f"extra_terms[{rule!r}] must be a list of str")
+            items = tuple(terms)
+            for t in items:
+                if not isinstance(t, str) or not term_key(t):
+                    raise ConfigurationError(f"extra_terms[{rule!r}]: bad term {t!r}")
+            out[rule] = items
+        return out
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The rule ids this linter reports (all minus the disabled ones)."""
+        return tuple(r for r in RULES if r not in self._disabled)
+
+    def lint(self, text: str, *, brand: str | None = None, initial: bool = True) -> list[Finding]:
+        """Findings for ``text``, BLOCKs first; deterministic, never raises on a str.
+
+        ``brand``: the brand that obtained consent (exact sender check);
+        without it a heuristic looks for a named sender. ``initial``: the
+        first message to the contact (sender and opt-out checks apply).
+        """
+        if not isinstance(text, str):
+            raise InvalidArgument(f"text must be a str, got {type(text).__name__}")
+        if brand is not None:
+            brand_pattern(brand)  # validates
+        if not isinstance(initial, bool):
+            raise InvalidArgument(f"initial must be a bool, got {type(initial).__name__}")
+        if self._cached is not None and len(text) <= _CACHE_TEXT_LIMIT:
+            return list(self._cached(text, brand, initial))
+        return list(self._lint(text, brand, initial))
+
+    # ------------------------------------------------------------------ rules
+    def _finding(
+        self, rule: str, message: str, span: tuple[int, int] | None, fix: str | None = None
+    ) -> Finding:
+        return Finding(
+            rule=rule,
+            severity=self._severity[rule],
+            message=message,
+            tfv_code=RULES[rule][1],
+            fix=fix if fix is not None else _FIXES.get(rule),
+            span=span,
+        )
+
+    def _lint(self, text: str, brand: str | None, initial: bool) -> tuple[Finding, ...]:
+        norm = normalize_text(text, self._watch)
+        findings: list[Finding] = []
+        findings.extend(self._urls(norm))
+        findings.extend(self._categories(norm))
+        findings.extend(self._evasion(norm))
+        if initial:
+            findings.extend(self._initial(norm, brand))
+        order = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
+        findings.sort(key=lambda f: (order[f.severity], f.span[0] if f.span else -1, f.rule))
+        return tuple(findings)
+
+    def _urls(self, norm: NormalizedText) -> list[Finding]:
+        out: list[Finding] = []
+        want_short = "url.shortener" not in self._disabled
+        want_http = "url.insecure" not in self._disabled
+        if not (want_short or want_http) or _URL_HINT.search(norm.text) is None:
+            return out
+        seen: set[str] = set()
+        for match in _URL.finditer(norm.text):
+            scheme, host, tld = match.group("scheme"), match.group("host"), match.group("tld")
+            short = _host_is_shortener(host, self._shorteners)
+            if scheme is None and tld not in WEB_TLDS and not short:
+                continue
+            url = match.group()
+            span = norm.to_original(*match.span())
+            shown = norm.original[span[0] : span[1]]
+            if want_short and short and host not in seen:
+                seen.add(host)
+                out.append(
+                    self._finding(
+                        "url.shortener", f"public URL shortener {host} in {shown!r}", span
+                    )
+                )
+            if want_http and scheme == "http" and "http:" + url not in seen:
+                seen.add("http:" + url)
+                out.append(self._finding("url.insecure", f"non-https link {shown!r}", span))
+        return out
+
+    def _categories(self, norm: NormalizedText) -> list[Finding]:
+        out: list[Finding] = []
+        plain = norm.plain
+        if (self._any_term is None or self._any_term.search(plain) is None) and not any(
+            p.search(plain) for p in self._any_pattern
+        ):
+            return out
+        for compiled in self._compiled:
+            hits: list[tuple[int, int]] = []
+            if compiled.terms is not None:
+                hits.extend(m.span() for m in compiled.terms.finditer(plain))
+            for pattern in compiled.patterns:
+                hits.extend(m.span() for m in pattern.finditer(plain))
+            if not hits:
+                continue
+            if compiled.exceptions is not None:
+                excused = [m.span() for m in compiled.exceptions.finditer(plain)]
+                if excused:
+                    hits = [h for h in hits if not any(s <= h[0] and h[1] <= e for s, e in excused)]
+                    if not hits:
+                        continue
+            hits.sort()
+            terms: list[str] = []
+            for start, end in hits:
+                word = plain[start:end].strip()
+                if word not in terms:
+                    terms.append(word)
+                if len(terms) >= _MAX_TERMS_SHOWN:
+                    break
+            category = compiled.category
+            rule = category.rule
+            span = norm.to_original(*hits[0])
+            message = f"{category.title}: {', '.join(repr(t) for t in terms)}"
+            fix = None
+            if rule == "shaft.alcohol":
+                fix = (
+                    "alcohol needs a robust age gate (date of birth, not a yes/no "
+                    "question); declare it with ContentLinter(age_gated=True)"
+                    if not self._age_gated
+                    else "keep the date-of-birth age gate in place"
+                )
+            elif category.tfv_code is not None:
+                fix = "remove this content; the category is not allowed on A2P SMS"
+            out.append(self._finding(rule, message, span, fix))
+        return out
+
+    def _evasion(self, norm: NormalizedText) -> list[Finding]:
+        if "evasion.obfuscation" in self._disabled or not norm.signals:
+            return []
+        out: list[Finding] = []
+        labels = {
+            "leet": "digits or symbols inside a word",
+            "spaced": "spaced-out letters",
+            "lookalike": "look-alike letters from another script",
+            "styled": "styled Unicode letters",
+            "invisible": "invisible characters inside a word",
+        }
+        for signal in norm.signals[:_MAX_EVASION_FINDINGS]:
+            span = norm.to_original(signal.start, signal.end)
+            form = norm.original[span[0] : span[1]]
+            out.append(
+                self._finding(
+                    "evasion.obfuscation",
+                    f"{labels.get(signal.kind, signal.kind)}: {form!r} reads as "
+                    f"{signal.reads_as!r}",
+                    span,
+                )
+            )
+        return out
+
+    def _initial(self, norm: NormalizedText, brand: str | None) -> list[Finding]:
+        out: list[Finding] = []
+        if "sender.missing" not in self._disabled:
+            if brand is not None:
+                found = brand_pattern(brand).search(norm.text) is not None
+                message = f"the initial message does not name the sender {brand!r}"
+            else:
+                found = sender_hint_in(norm.original)
+                message = "the initial message does not seem to identify its sender"
+            if not found:
+                out.append(self._finding("sender.missing", message, None))
+        if "optout.missing" not in self._disabled and not opt_out_in(norm.text):
+            out.append(
+                self._finding(
+                    "optout.missing",
+                    "the initial message has no opt-out instruction with a standard "
+                    "keyword (STOP, UNSUBSCRIBE, CANCEL, END, QUIT)",
+                    None,
+                )
+            )
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"ContentLinter(disabled_rules={sorted(self._disabled)!r}, "
+            f"age_gated={self._age_gated!r})"
+        )

@@ -1,0 +1,69 @@
+"""Every vocabulary term is caught alone, in capitals and inside a sentence."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from a2p_policy.content import CATEGORIES, COLD_OUTREACH, URL_SHORTENERS, ContentLinter
+from a2p_policy.content.linter import RULES, term_key
+from a2p_policy.findings import Severity
+
+LINTER = ContentLinter()
+TERMS = [(c.rule, t) for c in (*CATEGORIES.values(), COLD_OUTREACH) for t in c.terms]
+EXCEPTIONS = [(c.rule, t) for c in CATEGORIES.values() for t in c.exceptions]
+
+API_CODES = {
+    "shaft.sex": 30441, "shaft.hate": 30455, "shaft.alcohol": 30456,
+    "shaft.firearms": 30457, "shaft.tobacco": 30458, "shaft.cannabis": 30459,
+    "disallowed.loans": 30443, "disallowed.debt_collection": 30460,
+    "disallowed.gambling": 30461, "disallowed.sweepstakes": 30462,
+    "disallowed.stock_alerts": 30463, "disallowed.crypto": 30464,
+    "disallowed.risk_investment": 30465, "disallowed.debt_reduction": 30466,
+    "disallowed.credit_repair": 30467, "disallowed.lead_generation": 30468,
+    "disallowed.illegal_substances": 30469,
+}  # fmt: skip
+
+
+def rules_of(text: str) -> set[str]:
+    return {f.rule for f in LINTER.lint(text, initial=False)}
+
+
+@pytest.mark.parametrize(("rule", "code"), sorted(API_CODES.items()))
+def test_api_rule_ids_codes_and_block(rule: str, code: int) -> None:
+    assert CATEGORIES[rule].tfv_code == code
+    assert CATEGORIES[rule].severity is Severity.BLOCK
+    assert RULES[rule] == (Severity.BLOCK, code)
+
+
+def test_url_rules() -> None:
+    assert RULES["url.shortener"] == (Severity.BLOCK, 30449)
+    assert RULES["url.insecure"] == (Severity.BLOCK, 30471)
+    assert RULES["sender.missing"][0] is Severity.WARN
+    assert RULES["optout.missing"][0] is Severity.WARN
+    assert RULES["evasion.obfuscation"][0] is Severity.WARN
+
+
+@pytest.mark.parametrize(("rule", "term"), TERMS, ids=[f"{r}:{t}" for r, t in TERMS])
+def test_each_term_is_caught(rule: str, term: str) -> None:
+    assert term_key(term) == term_key(term.upper())
+    assert rule in rules_of(f"Hello, {term} here.")
+    assert rule in rules_of(f"HELLO, {term.upper()} HERE.")
+
+
+@pytest.mark.parametrize(("rule", "term"), EXCEPTIONS, ids=[f"{r}:{t}" for r, t in EXCEPTIONS])
+def test_each_exception_is_innocent(rule: str, term: str) -> None:
+    assert rule not in rules_of(f"Hello, {term} here.")
+
+
+@pytest.mark.parametrize("domain", sorted(URL_SHORTENERS))
+def test_each_shortener_is_caught(domain: str) -> None:
+    assert "url.shortener" in rules_of(f"See https://{domain}/abc123 today")
+    assert "url.shortener" in rules_of(f"See {domain.upper()}/abc123 today")
+
+
+def test_terms_are_normalized_lower_case() -> None:
+    for rule, term in TERMS:
+        assert term == term.lower(), (rule, term)
+        assert re.fullmatch(r"[a-z0-9' $%.&-]+", term), (rule, term)

@@ -523,6 +523,19 @@ class PolicyEngine:
                 counts["other"] += 1
             pending.append((indices[pos], msg, composed, warnings, initial, violations))
 
+        if commit and self.snowshoe is not None:
+            # Observing counts the sender for this text even if a later rule
+            # refuses the message: conservative, never under-counting.
+            for p in pending:
+                if p[5]:
+                    continue
+                finding = self.snowshoe.observe(p[1].sender, p[2].body, scope=account)
+                if finding is not None and finding.severity is Severity.BLOCK:
+                    p[5].append(
+                        Violation("content.blocked", f"{finding.rule}: {finding.message}",
+                                  findings=(finding,))
+                    )
+                    counts["other"] += 1
         candidates = [p for p in pending if not p[5]]
         note = ""
         if commit:
@@ -548,13 +561,11 @@ class PolicyEngine:
                 sent = [p for p in sent if not p[5]]
             if sent:
                 stamp = now.isoformat()
+                self.storage.put_many(
+                    {self._conv_key(p[1]): stamp for p in sent}, ttl=self._conv_ttl()
+                )
                 for p in sent:
-                    self.storage.put(self._conv_key(p[1]), stamp, ttl=self._conv_ttl())
                     self._remember_brand(account, p[1].brand)
-                    if self.snowshoe is not None:
-                        finding = self.snowshoe.observe(p[1].sender, p[2].body)
-                        if finding is not None:
-                            p = p[:3] + ((*p[3], finding),) + p[4:]
                 self.monitor.record_sent(account, len(sent))
         else:
             remaining = self.ramp.remaining(account)

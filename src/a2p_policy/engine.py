@@ -225,7 +225,7 @@ class PolicyEngine:
             "Brand",
             sender_id_template=sender_id_template,
             opt_out_text=opt_out_text,
-            **({"policy": append_policy} if append_policy is not None else {}),
+            policy=append_policy,
         )
         base = keywords if keywords is not None else KeywordConfig.default()
         self.keywords = KeywordClassifier(base)
@@ -235,7 +235,7 @@ class PolicyEngine:
         self.tollfree = tollfree
         self._tollfree_numbers: dict[str, str] = {}
         for number, sid in (tollfree_numbers or {}).items():
-            if not isinstance(sid, str) or not sid[:2] in ("HH", "PN"):
+            if not isinstance(sid, str) or sid[:2] not in ("HH", "PN"):
                 raise ConfigurationError(
                     f"tollfree_numbers values must be verification (HH...) or phone number "
                     f"(PN...) SIDs, got {sid!r}"
@@ -253,7 +253,7 @@ class PolicyEngine:
                 brand,
                 sender_id_template=template,
                 opt_out_text=opt_out,
-                **({"policy": policy} if policy is not None else {}),
+                policy=policy,
             )
             if len(self._composers) < 10_000:
                 self._composers[brand] = composer
@@ -266,9 +266,7 @@ class PolicyEngine:
     def _conv_key(msg: OutboundMessage) -> str:
         return f"engine:conv:{msg.account}:{msg.sender}:{msg.to}"
 
-    def _is_initial(
-        self, marker: str | None, consent: ConsentState | None, now: datetime
-    ) -> bool:
+    def _is_initial(self, marker: str | None, consent: ConsentState | None, now: datetime) -> bool:
         if marker is None:
             return True
         try:
@@ -279,7 +277,9 @@ class PolicyEngine:
             return True
         return self.conversation_ttl is not None and now - last > self.conversation_ttl
 
-    def _sender_violation(self, sender: str, cache: dict[str, Violation | None]) -> Violation | None:
+    def _sender_violation(
+        self, sender: str, cache: dict[str, Violation | None]
+    ) -> Violation | None:
         if self.tollfree is None or not is_toll_free(sender):
             return None
         if sender in cache:
@@ -332,7 +332,7 @@ class PolicyEngine:
         found_list = client.list(tollfree_phone_number_sid=sid)
         if not found_list:
             return None
-        return max(found_list, key=lambda v: (v.date_updated or v.date_created or 0))
+        return max(found_list, key=lambda v: v.date_updated or v.date_created or 0)
 
     def _suspension(self, status: MonitorStatus, kind: MessageKind) -> Violation | None:
         if status.level is not HealthLevel.SUSPENDED or kind in EXEMPT_FROM_SUSPENSION:
@@ -359,9 +359,7 @@ class PolicyEngine:
         )
 
     @staticmethod
-    def _consent_violation(
-        state: ConsentState | None, msg: OutboundMessage
-    ) -> Violation | None:
+    def _consent_violation(state: ConsentState | None, msg: OutboundMessage) -> Violation | None:
         if state is None:
             return Violation(
                 "consent.missing", f"no consent on record for {msg.to} with brand {msg.brand!r}"
@@ -463,8 +461,15 @@ class PolicyEngine:
             for start in range(0, len(indices), _BULK_CHUNK):
                 chunk = indices[start : start + _BULK_CHUNK]
                 note = self._decide_chunk(
-                    account, [msgs[i] for i in chunk], chunk, decisions, status, now,
-                    commit=commit, counts=counts, sender_cache=sender_cache,
+                    account,
+                    [msgs[i] for i in chunk],
+                    chunk,
+                    decisions,
+                    status,
+                    now,
+                    commit=commit,
+                    counts=counts,
+                    sender_cache=sender_cache,
                 )
                 if note:
                     limit_notes.append(note)
@@ -472,8 +477,13 @@ class PolicyEngine:
         allowed = sum(1 for d in final if d.allowed)
         return [
             _bulk_result(
-                final, allowed, counts["dnd"], counts["consent"], counts["limit"],
-                "; ".join(limit_notes), denied_other=counts["other"],
+                final,
+                allowed,
+                counts["dnd"],
+                counts["consent"],
+                counts["limit"],
+                "; ".join(limit_notes),
+                denied_other=counts["other"],
             )
         ]
 
@@ -493,7 +503,9 @@ class PolicyEngine:
         entries = self.dnd.entries(account, [m.to for m in chunk])
         states = self.consent.states([(m.to, m.brand) for m in chunk])
         markers = self.storage.get_many([self._conv_key(m) for m in chunk])
-        pending: list[tuple[int, OutboundMessage, ComposedMessage, tuple[Finding, ...], bool, list[Violation]]] = []
+        pending: list[
+            tuple[int, OutboundMessage, ComposedMessage, tuple[Finding, ...], bool, list[Violation]]
+        ] = []
         for pos, msg in enumerate(chunk):
             violations: list[Violation] = []
             v = self._sender_violation(msg.sender, sender_cache)
@@ -532,8 +544,11 @@ class PolicyEngine:
                 finding = self.snowshoe.observe(p[1].sender, p[2].body, scope=account)
                 if finding is not None and finding.severity is Severity.BLOCK:
                     p[5].append(
-                        Violation("content.blocked", f"{finding.rule}: {finding.message}",
-                                  findings=(finding,))
+                        Violation(
+                            "content.blocked",
+                            f"{finding.rule}: {finding.message}",
+                            findings=(finding,),
+                        )
                     )
                     counts["other"] += 1
         candidates = [p for p in pending if not p[5]]
@@ -546,9 +561,7 @@ class PolicyEngine:
             for n, p in enumerate(candidates):
                 if n >= granted:
                     assert grant is not None
-                    p[5].append(
-                        Violation("limit.daily", grant.message, retry_at=grant.resets_at)
-                    )
+                    p[5].append(Violation("limit.daily", grant.message, retry_at=grant.resets_at))
                     counts["limit"] += 1
             sent = [p for p in candidates if not p[5]]
             if self.quiet_hours is not None:
@@ -708,8 +721,11 @@ class PolicyEngine:
         if match.kind is KeywordKind.OPT_IN:
             if not match.honor:
                 return InboundResult(
-                    kind=match.kind, reply=None, keyword=match.keyword,
-                    certainty=match.certainty, needs_review=True,
+                    kind=match.kind,
+                    reply=None,
+                    keyword=match.keyword,
+                    certainty=match.certainty,
+                    needs_review=True,
                 )
             self.dnd.opt_in(account, e164)
             restored = tuple(b for b in brands if self.consent.reinstate(e164, b))
@@ -798,14 +814,18 @@ def _bulk_result(
 
 def _merge_bulk(decisions: list[Decision], results: list[BulkResult]) -> BulkResult:
     r = results[0]
-    return r if len(results) == 1 else _bulk_result(
-        decisions,
-        sum(x.allowed for x in results),
-        sum(x.skipped_dnd for x in results),
-        sum(x.skipped_consent for x in results),
-        sum(x.denied_limit for x in results),
-        "",
-        denied_other=sum(x.denied_other for x in results),
+    return (
+        r
+        if len(results) == 1
+        else _bulk_result(
+            decisions,
+            sum(x.allowed for x in results),
+            sum(x.skipped_dnd for x in results),
+            sum(x.skipped_consent for x in results),
+            sum(x.denied_limit for x in results),
+            "",
+            denied_other=sum(x.denied_other for x in results),
+        )
     )
 
 

@@ -43,6 +43,7 @@ from typing import Protocol, runtime_checkable
 from a2p_policy.errors import InvalidArgument
 
 __all__ = [
+    "MAX_INT",
     "MAX_KEY_LENGTH",
     "LogEntry",
     "Storage",
@@ -58,6 +59,9 @@ __all__ = [
 ]
 
 MAX_KEY_LENGTH = 512
+
+#: Counters are 64-bit signed integers in every backend.
+MAX_INT = 2**63 - 1
 
 #: One entry of an append-only log: ``(version, value)``; versions start at 1
 #: and grow by one per append.

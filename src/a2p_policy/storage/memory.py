@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 
+from a2p_policy.errors import StorageError
 from a2p_policy.storage.base import (
     LogEntry,
     check_amount,
@@ -44,6 +45,10 @@ class MemoryStorage:
         self._closed = False
 
     # ------------------------------------------------------------ helpers
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("storage is closed")
+
     def _expire(self, key: str, ttl: float | None) -> None:
         if ttl is not None:
             self._expiry[key] = time.monotonic() + ttl
@@ -79,6 +84,7 @@ class MemoryStorage:
         check_amount(limit, "limit")
         ttl = check_ttl(ttl)
         with self._lock:
+            self._check_open()
             self._live(key)
             used = self._counters.get(key, 0)
             granted = min(amount, max(0, limit - used))
@@ -92,6 +98,7 @@ class MemoryStorage:
         check_key(key)
         check_amount(amount)
         with self._lock:
+            self._check_open()
             self._live(key)
             used = max(0, self._counters.get(key, 0) - amount)
             if key in self._counters:
@@ -101,6 +108,7 @@ class MemoryStorage:
     def get_counter(self, key: str) -> int:
         check_key(key)
         with self._lock:
+            self._check_open()
             self._live(key)
             return self._counters.get(key, 0)
 
@@ -111,6 +119,7 @@ class MemoryStorage:
         ttl = check_ttl(ttl)
         items = check_deltas(deltas)
         with self._lock:
+            self._check_open()
             self._live(key)
             h = self._hashes.setdefault(key, {})
             for field, delta in items:
@@ -121,6 +130,7 @@ class MemoryStorage:
     def get_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
         keys = check_keys(keys)
         with self._lock:
+            self._check_open()
             out = []
             for k in keys:
                 self._live(k)
@@ -131,12 +141,14 @@ class MemoryStorage:
     def get(self, key: str) -> str | None:
         check_key(key)
         with self._lock:
+            self._check_open()
             self._live(key)
             return self._values.get(key)
 
     def get_many(self, keys: Sequence[str]) -> list[str | None]:
         keys = check_keys(keys)
         with self._lock:
+            self._check_open()
             out: list[str | None] = []
             for k in keys:
                 self._live(k)
@@ -148,6 +160,7 @@ class MemoryStorage:
         check_value(value)
         ttl = check_ttl(ttl)
         with self._lock:
+            self._check_open()
             self._values[key] = value
             if ttl is None:
                 self._expiry.pop(key, None)
@@ -157,6 +170,7 @@ class MemoryStorage:
         pairs = check_items(items)
         ttl = check_ttl(ttl)
         with self._lock:
+            self._check_open()
             for key, value in pairs:
                 self._values[key] = value
                 if ttl is None:
@@ -168,6 +182,7 @@ class MemoryStorage:
         check_value(value)
         ttl = check_ttl(ttl)
         with self._lock:
+            self._check_open()
             self._live(key)
             if key in self._values:
                 return False
@@ -185,6 +200,7 @@ class MemoryStorage:
             check_value(value)
         ttl = check_ttl(ttl)
         with self._lock:
+            self._check_open()
             self._live(key)
             if self._values.get(key) != expected:
                 return False
@@ -201,6 +217,7 @@ class MemoryStorage:
     def delete(self, key: str) -> bool:
         check_key(key)
         with self._lock:
+            self._check_open()
             self._live(key)
             return self._drop(key)
 
@@ -211,6 +228,7 @@ class MemoryStorage:
         if expect_version is not None:
             check_amount(expect_version, "expect_version")
         with self._lock:
+            self._check_open()
             log = self._logs.setdefault(key, [])
             if expect_version is not None and expect_version != len(log):
                 if not log:
@@ -226,6 +244,7 @@ class MemoryStorage:
         if limit is not None:
             check_amount(limit, "limit")
         with self._lock:
+            self._check_open()
             log = self._logs.get(key, ())
             stop = len(log) if limit is None else min(len(log), after + limit)
             return [(i + 1, log[i]) for i in range(after, stop)]
@@ -233,6 +252,7 @@ class MemoryStorage:
     def last_many(self, keys: Sequence[str]) -> list[LogEntry | None]:
         keys = check_keys(keys)
         with self._lock:
+            self._check_open()
             out: list[LogEntry | None] = []
             for k in keys:
                 log = self._logs.get(k)
@@ -245,6 +265,7 @@ class MemoryStorage:
         check_value(member)
         at, window = check_time(at, window)
         with self._lock:
+            self._check_open()
             self._live(key)
             members = self._sets.setdefault(key, {})
             members[member] = max(at, members.get(member, at))

@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import attrs
+
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.compose import AppendPolicy, ComposedMessage, MessageComposer
 from a2p_policy.consent import ConsentLedger, ConsentState
@@ -227,11 +229,34 @@ class PolicyEngine:
             opt_out_text=opt_out_text,
             policy=append_policy,
         )
+        if keywords is not None and not isinstance(keywords, KeywordConfig):
+            raise ConfigurationError("keywords must be a KeywordConfig")
         base = keywords if keywords is not None else KeywordConfig.default()
         self.keywords = KeywordClassifier(base)
+        # Toll-free senders (carrier-handled STOP): only START/UNSTOP re-subscribe.
         self._tollfree_keywords = KeywordClassifier(
-            KeywordConfig.toll_free() if keywords is None else base
+            attrs.evolve(
+                base,
+                opt_in=tuple(k for k in base.opt_in if k.upper() != "YES"),
+                confirm_opt_out=False,
+                reply_help_when_opted_out=False,
+                carrier_handles_stop=True,
+            )
         )
+        if tollfree is not None:
+            missing = [
+                m for m in ("get", "fetch", "list") if not callable(getattr(tollfree, m, None))
+            ]
+            if missing:
+                raise ConfigurationError(
+                    "tollfree must be a TollFreeVerificationClient (missing "
+                    + ", ".join(missing)
+                    + ")"
+                )
+        if tollfree_numbers is not None and not isinstance(tollfree_numbers, Mapping):
+            raise ConfigurationError(
+                "tollfree_numbers must be a mapping of sender number to verification SID"
+            )
         self.tollfree = tollfree
         self._tollfree_numbers: dict[str, str] = {}
         for number, sid in (tollfree_numbers or {}).items():
@@ -246,6 +271,8 @@ class PolicyEngine:
     # ------------------------------------------------------------ helpers
     def composer(self, brand: str) -> MessageComposer:
         """The composer for ``brand`` (one per brand, cached)."""
+        if not isinstance(brand, str) or not brand.strip():
+            raise InvalidArgument(f"brand must be a non-empty str, got {brand!r}")
         composer = self._composers.get(brand)
         if composer is None:
             template, opt_out, policy = self._composer_settings
@@ -267,13 +294,18 @@ class PolicyEngine:
         return f"engine:conv:{msg.account}:{msg.sender}:{msg.to}"
 
     def _is_initial(self, marker: str | None, consent: ConsentState | None, now: datetime) -> bool:
+        """Initial: no outbound message to this contact since the consent was
+        last granted (the marker keeps the consent version it was sent under),
+        or the conversation expired."""
         if marker is None:
             return True
+        stamp, _, version = marker.partition("|")
         try:
-            last = datetime.fromisoformat(marker)
+            last = datetime.fromisoformat(stamp)
+            sent_under = int(version) if version else -1
         except ValueError:
             return True
-        if consent is not None and consent.granted_at is not None and last < consent.granted_at:
+        if consent is not None and consent.version != sent_under:
             return True
         return self.conversation_ttl is not None and now - last > self.conversation_ttl
 
@@ -435,6 +467,10 @@ class PolicyEngine:
         """Authorize a batch: DND and no-consent contacts are skipped without
         consuming quota, the rest are reserved in one storage operation per
         account and chunk, and the decisions come back in input order."""
+        if isinstance(msgs, str | bytes) or not isinstance(msgs, Iterable):
+            raise InvalidArgument(
+                f"authorize_bulk takes an iterable of OutboundMessage, got {type(msgs).__name__}"
+            )
         items = list(msgs) if not isinstance(msgs, list) else msgs
         results = self._decide(items, commit=True)
         decisions = [d for r in results for d in r.decisions]
@@ -457,7 +493,7 @@ class PolicyEngine:
         limit_notes: list[str] = []
         sender_cache: dict[str, Violation | None] = {}
         for account, indices in by_account.items():
-            status = self.monitor.status(account)
+            status = self.monitor.status(account) if commit else self.monitor.peek(account)
             for start in range(0, len(indices), _BULK_CHUNK):
                 chunk = indices[start : start + _BULK_CHUNK]
                 note = self._decide_chunk(
@@ -503,9 +539,7 @@ class PolicyEngine:
         entries = self.dnd.entries(account, [m.to for m in chunk])
         states = self.consent.states([(m.to, m.brand) for m in chunk])
         markers = self.storage.get_many([self._conv_key(m) for m in chunk])
-        pending: list[
-            tuple[int, OutboundMessage, ComposedMessage, tuple[Finding, ...], bool, list[Violation]]
-        ] = []
+        pending: list[_Pending] = []
         for pos, msg in enumerate(chunk):
             violations: list[Violation] = []
             v = self._sender_violation(msg.sender, sender_cache)
@@ -533,17 +567,19 @@ class PolicyEngine:
                 counts["consent"] += 1
             elif violations:
                 counts["other"] += 1
-            pending.append((indices[pos], msg, composed, warnings, initial, violations))
+            pending.append(
+                _Pending(indices[pos], msg, composed, warnings, initial, violations, pos)
+            )
 
         if commit and self.snowshoe is not None:
             # Observing counts the sender for this text even if a later rule
             # refuses the message: conservative, never under-counting.
             for p in pending:
-                if p[5]:
+                if p.violations:
                     continue
-                finding = self.snowshoe.observe(p[1].sender, p[2].body, scope=account)
+                finding = self.snowshoe.observe(p.msg.sender, p.composed.body, scope=account)
                 if finding is not None and finding.severity is Severity.BLOCK:
-                    p[5].append(
+                    p.violations.append(
                         Violation(
                             "content.blocked",
                             f"{finding.rule}: {finding.message}",
@@ -551,57 +587,69 @@ class PolicyEngine:
                         )
                     )
                     counts["other"] += 1
-        candidates = [p for p in pending if not p[5]]
+        candidates = [p for p in pending if not p.violations]
+        refused = [p for p in pending if p.violations]
         note = ""
         if commit:
             grant = self.ramp.reserve(account, len(candidates)) if candidates else None
-            granted = grant.granted if grant is not None else 0
-            if grant is not None and grant.denied:
-                note = grant.message
-            for n, p in enumerate(candidates):
-                if n >= granted:
-                    assert grant is not None
-                    p[5].append(Violation("limit.daily", grant.message, retry_at=grant.resets_at))
-                    counts["limit"] += 1
-            sent = [p for p in candidates if not p[5]]
+        else:
+            grant = self.ramp.peek(account, len(candidates)) if candidates else None
+        granted = grant.granted if grant is not None else 0
+        if grant is not None and grant.denied:
+            note = grant.message
+        for n, p in enumerate(candidates):
+            if n >= granted:
+                assert grant is not None
+                p.violations.append(
+                    Violation("limit.daily", grant.message, retry_at=grant.resets_at)
+                )
+                counts["limit"] += 1
+        if refused:
+            # Report every failed rule: say so when the day's quota is used up
+            # too (read-only; refused messages never consume quota).
+            exhausted = grant if grant is not None and grant.denied else None
+            if exhausted is None:
+                probe = self.ramp.peek(account, 1)
+                exhausted = probe if probe.denied else None
+            if exhausted is not None:
+                text = (
+                    f"daily limit of {exhausted.limit} reached"
+                    if exhausted.restricted_until is None
+                    else exhausted.message
+                )
+                for p in refused:
+                    p.violations.append(
+                        Violation("limit.daily", text, retry_at=exhausted.resets_at)
+                    )
+        if commit:
+            sent = [p for p in candidates if not p.violations]
             if self.quiet_hours is not None:
                 for p in sent:
-                    v = self._quiet(p[1], now, reserve=True)
+                    v = self._quiet(p.msg, now, reserve=True)
                     if v:
-                        p[5].append(v)
+                        p.violations.append(v)
                         self.ramp.release(account, 1)
                         counts["other"] += 1
-                sent = [p for p in sent if not p[5]]
+                sent = [p for p in sent if not p.violations]
             if sent:
                 stamp = now.isoformat()
                 self.storage.put_many(
-                    {self._conv_key(p[1]): stamp for p in sent}, ttl=self._conv_ttl()
+                    {self._conv_key(p.msg): _marker(stamp, states[p.pos]) for p in sent},
+                    ttl=self._conv_ttl(),
                 )
                 for p in sent:
-                    self._remember_brand(account, p[1].brand)
+                    self._remember_brand(account, p.msg.brand)
                 self.monitor.record_sent(account, len(sent))
-        else:
-            remaining = self.ramp.remaining(account)
-            for n, p in enumerate(candidates if remaining > 0 else pending):
-                if n >= remaining:
-                    p[5].append(
-                        Violation(
-                            "limit.daily",
-                            f"daily limit of {self.ramp.limit_for(account)} reached",
-                        )
-                    )
-                    if p in candidates:
-                        counts["limit"] += 1
-        for index, _msg, composed, warnings, initial, violations in pending:
-            retry = max((v.retry_at for v in violations if v.retry_at), default=None)
-            out[index] = Decision(
-                allowed=not violations,
-                body=composed.body,
-                violations=tuple(violations),
-                warnings=warnings,
-                segments=composed.segments.segments,
-                encoding=composed.segments.encoding,
-                initial=initial,
+        for p in pending:
+            retry = max((v.retry_at for v in p.violations if v.retry_at), default=None)
+            out[p.index] = Decision(
+                allowed=not p.violations,
+                body=p.composed.body,
+                violations=tuple(p.violations),
+                warnings=p.warnings,
+                segments=p.composed.segments.segments,
+                encoding=p.composed.segments.encoding,
+                initial=p.initial,
                 retry_at=retry,
             )
         return note
@@ -637,6 +685,7 @@ class PolicyEngine:
                 f" got {status!r}"
             )
         word = status.strip().lower()
+        code = _parse_code(error_code)
         if message_sid is not None:
             if not isinstance(message_sid, str) or not message_sid.strip():
                 raise InvalidArgument("message_sid must be a non-empty str or None")
@@ -651,7 +700,6 @@ class PolicyEngine:
         if word in _FINAL_OK:
             level = self.monitor.record_outcome(account, delivered=True).level
         elif word in _FINAL_ERROR:
-            code = _parse_code(error_code)
             level = self.monitor.record_outcome(account, delivered=False, error_code=code).level
             if code is not None:
                 dnd = self.dnd.apply_error_code(account, e164, code)
@@ -751,6 +799,23 @@ class PolicyEngine:
                 honored=match.honor,
             )
         return InboundResult(kind=match.kind, reply=None)
+
+
+@attrs.define(slots=True)
+class _Pending:
+    """One message on its way through the rules of a chunk."""
+
+    index: int
+    msg: OutboundMessage
+    composed: ComposedMessage
+    warnings: tuple[Finding, ...]
+    initial: bool
+    violations: list[Violation]
+    pos: int
+
+
+def _marker(stamp: str, consent: ConsentState | None) -> str:
+    return f"{stamp}|{consent.version if consent is not None else -1}"
 
 
 def _fill(template: str | None, brand: str) -> str | None:

@@ -525,6 +525,13 @@ class RateMonitor:
         now = self._now()
         return self._judge(account, now, self._window_counts(account, now))
 
+    def peek(self, account: str) -> MonitorStatus:
+        """The account's level now, without storing a suspension or notifying
+        subscribers (for dry runs such as ``PolicyEngine.check``)."""
+        check_account(account)
+        now = self._now()
+        return self._judge(account, now, self._window_counts(account, now), commit=False)
+
     def is_send_allowed(self, account: str, kind: object = "BULK") -> bool:
         """False only while the account is suspended and ``kind`` (a name such
         as ``"CONVERSATION"`` or an Enum member with that name) is not one of
@@ -548,7 +555,9 @@ class RateMonitor:
         return st
 
     # ------------------------------------------------------------ judging
-    def _judge(self, account: str, now: datetime, counts: Mapping[str, int]) -> MonitorStatus:
+    def _judge(
+        self, account: str, now: datetime, counts: Mapping[str, int], *, commit: bool = True
+    ) -> MonitorStatus:
         sent, outcomes, errors, opt_outs = (max(0, int(counts.get(f, 0))) for f in _FIELDS)
         errors = min(errors, outcomes)
         level, reason = self.thresholds._evaluate(sent, outcomes, errors, opt_outs, self.min_volume)
@@ -557,7 +566,10 @@ class RateMonitor:
         marker_key = self._key("notified", account)
         susp_raw, marker_raw = self.storage.get_many([susp_key, marker_key])
         until, stored_reason = self._load_suspension(susp_raw, now)
-        if until is None and level is HealthLevel.SUSPENDED:
+        if until is None and level is HealthLevel.SUSPENDED and not commit:
+            until = self.thresholds.suspension_end(now)
+            stored_reason = reason
+        elif until is None and level is HealthLevel.SUSPENDED:
             until = self.thresholds.suspension_end(now)
             new = json.dumps(
                 {"until": until.timestamp(), "reason": reason, "since": now.timestamp()}
@@ -589,7 +601,7 @@ class RateMonitor:
             rate_level=rate_level,
         )
         previous = marker_raw if marker_raw is not None else HealthLevel.HEALTHY.value
-        if previous != level.value and self.storage.compare_and_set(
+        if commit and previous != level.value and self.storage.compare_and_set(
             marker_key, marker_raw, level.value
         ):
             self._notify(account, status)

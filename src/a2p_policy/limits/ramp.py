@@ -347,6 +347,40 @@ class RampUpLimiter:
             return self._reserve_calendar(account, count, now)
         return self._reserve_level(account, count, now)
 
+    def peek(self, account: str, count: int = 1) -> Grant:
+        """What :meth:`reserve` of ``count`` would answer now, without
+        reserving anything or writing any state (for dry runs)."""
+        check_account(account)
+        check_count(count)
+        now = self._now()
+        if self.schedule.mode is RampMode.CALENDAR:
+            limit, day, key = self._calendar_context(account, now)
+            used = self.storage.get_counter(key)
+            granted = min(count, max(0, limit - used))
+            return Grant(
+                granted=granted,
+                denied=count - granted,
+                limit=limit,
+                used=used + granted,
+                resets_at=next_local_midnight(now, self.schedule.zone),
+                level=min(day, self.schedule.steady_level),
+            )
+        state, override, _ = self._level_context(account, now)
+        limit = self._level_limit(state, override)
+        if state.restricted_until is not None:
+            until = datetime.fromtimestamp(state.restricted_until, UTC)
+            used = self.storage.get_counter(self._level_counter(account, state))
+            return Grant(0, count, limit, used, until, state.level, until)
+        used = (
+            0
+            if state.window_start is None
+            else self.storage.get_counter(self._level_counter(account, state))
+        )
+        granted = min(count, max(0, limit - used))
+        start = state.window_start if state.window_start is not None else now.timestamp()
+        window_end = datetime.fromtimestamp(start + _SECONDS_PER_DAY, UTC)
+        return Grant(granted, count - granted, limit, used + granted, window_end, state.level)
+
     def release(self, account: str, count: int = 1) -> int:
         """Give back ``count`` reserved messages that never left (current
         window only; an int >= 0). Returns the window's count afterwards."""

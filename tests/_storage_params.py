@@ -10,9 +10,10 @@ Use from any test folder::
             yield s
 
 Each param is a factory ``(tmp_path) -> Storage`` with an id ("memory",
-"sqlite"). Server backends join as
+"sqlite", "redis", "postgres"). Server backends join as
 ``pytest.param(factory, id="redis", marks=pytest.mark.redis)`` so that
-``-m "not redis"`` deselects them.
+``-m "not redis"`` deselects them; each test folder gets its own key prefix
+(Redis) or schema (PostgreSQL) on the shared test server.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pytest
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.storage.sqlite import SQLiteStorage
+from tests.servers import postgres_backend, redis_backend
 
 __all__ = ["BackendFactory", "open_backend", "storage_params"]
 
@@ -43,10 +45,16 @@ def sqlite_backend(tmp_path: Path) -> Storage:
 
 
 def storage_params() -> list[Any]:
-    """``pytest.param`` objects, one per backend, ids "memory" and "sqlite"."""
+    """``pytest.param`` objects, one per backend: ids "memory", "sqlite",
+    "redis" and "postgres". The server backends carry their marker (deselect
+    with ``-m "not redis and not postgres"``); their servers start on first
+    use (``tests/servers.py``) and a missing server skips locally, fails under
+    ``CI=true``."""
     return [
         pytest.param(memory_backend, id="memory"),
         pytest.param(sqlite_backend, id="sqlite"),
+        pytest.param(redis_backend, id="redis", marks=pytest.mark.redis),
+        pytest.param(postgres_backend, id="postgres", marks=pytest.mark.postgres),
     ]
 
 

@@ -601,8 +601,10 @@ class RateMonitor:
             rate_level=rate_level,
         )
         previous = marker_raw if marker_raw is not None else HealthLevel.HEALTHY.value
-        if commit and previous != level.value and self.storage.compare_and_set(
-            marker_key, marker_raw, level.value
+        if (
+            commit
+            and previous != level.value
+            and self.storage.compare_and_set(marker_key, marker_raw, level.value)
         ):
             self._notify(account, status)
         return status

@@ -79,3 +79,23 @@ def _sqlite(uri: str) -> Storage:
 
 register_storage("memory", _memory)
 register_storage("sqlite", _sqlite)
+
+
+def _redis(uri: str) -> Storage:
+    from a2p_policy.storage.redis import RedisStorage
+
+    storage: Storage = RedisStorage.from_uri(uri)
+    return storage
+
+
+def _postgres(uri: str) -> Storage:
+    from a2p_policy.storage.postgres import PostgresStorage
+
+    storage: Storage = PostgresStorage.from_uri(uri)
+    return storage
+
+
+register_storage("redis", _redis)
+register_storage("rediss", _redis)
+register_storage("postgresql", _postgres)
+register_storage("postgres", _postgres)

@@ -118,7 +118,7 @@ def is_toll_free(number: str) -> bool:
     return len(e164) == 12 and e164.startswith("+1") and e164[2:5] in TOLL_FREE_AREA_CODES
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CACHE_SIZE)
 def _zones(e164: str) -> tuple[str, ...]:
     parsed = phonenumbers.parse(e164, None)
     zones = tuple(

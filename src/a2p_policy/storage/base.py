@@ -45,6 +45,7 @@ from a2p_policy.errors import InvalidArgument
 __all__ = [
     "MAX_INT",
     "MAX_KEY_LENGTH",
+    "TOUCH_TTL_MARGIN",
     "LogEntry",
     "Storage",
     "check_amount",
@@ -56,6 +57,7 @@ __all__ = [
     "check_ttl",
     "check_value",
     "make_key",
+    "touch_ttl",
 ]
 
 MAX_KEY_LENGTH = 512
@@ -208,6 +210,17 @@ def check_ttl(ttl: object) -> float | None:
     if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0:
         raise InvalidArgument(f"ttl must be a positive number of seconds or None, got {ttl!r}")
     return float(ttl)
+
+
+#: Extra life of a recency set beyond its window. Windows are logical (the
+#: caller's clock); the TTL is garbage collection on the backend's clock, so
+#: it must never be short enough to drop members still inside a window.
+TOUCH_TTL_MARGIN = 86_400.0
+
+
+def touch_ttl(window: float) -> float:
+    """The garbage-collection TTL of a recency set with this window."""
+    return window + TOUCH_TTL_MARGIN
 
 
 def make_key(*parts: str) -> str:

@@ -23,6 +23,7 @@ from a2p_policy.storage.base import (
     check_time,
     check_ttl,
     check_value,
+    touch_ttl,
 )
 
 __all__ = ["MemoryStorage"]
@@ -272,7 +273,7 @@ class MemoryStorage:
             cutoff = at - window
             for m in [m for m, t in members.items() if t <= cutoff]:
                 del members[m]
-            self._expire(key, window)
+            self._expire(key, touch_ttl(window))
             return len(members)
 
     # ------------------------------------------------------------ lifecycle

@@ -64,6 +64,7 @@ from a2p_policy.storage.base import (
     check_time,
     check_ttl,
     check_value,
+    touch_ttl,
 )
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStorage"]
@@ -641,7 +642,7 @@ class SQLiteStorage:
             conn.execute(
                 "INSERT INTO set_keys (key, expires) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET expires = excluded.expires",
-                (key, now + window),
+                (key, now + touch_ttl(window)),
             )
             (count,) = conn.execute("SELECT COUNT(*) FROM sets WHERE key = ?", (key,)).fetchone()
             return int(count)

@@ -1,0 +1,693 @@
+"""The ``a2p-policy`` command line: the demo and quick checks for scripts.
+
+Why a command line
+    Most questions about a message or a submission are one-off ("how many
+    segments is this?", "what does 30007 mean?", "will this toll-free
+    request be rejected?"); answering them should not need a Python session.
+    Every command prints a readable answer, or with ``--json`` one JSON
+    document on stdout for scripts, and exits with a code a script can test:
+
+    ====  ==============================================================
+    0     OK (nothing blocking found)
+    1     findings or violations (a BLOCK finding, a validation error)
+    2     usage or input errors (bad arguments, missing file, bad JSON)
+    ====  ==============================================================
+
+    Bad input never prints a traceback: the message says what was wrong.
+
+Commands (each one calls the library function named; the rules and their
+sources are documented in that function's module):
+
+* ``demo``: :func:`a2p_policy.demo.run_demo`, a simulated fortnight of a new
+  account on SQLite (reference/phone-messaging-policy-rampup-dnd.txt).
+* ``lint TEXT``: :class:`~a2p_policy.content.ContentLinter` (exit 1 on any
+  BLOCK finding).
+* ``segments TEXT``: :func:`~a2p_policy.compose.count_segments` and
+  :func:`~a2p_policy.compose.smart_encoding`.
+* ``classify CODE``: :class:`~a2p_policy.codes.ErrorCodeClassifier`
+  (``--tollfree`` for verification rejection codes).
+* ``keyword TEXT``: :func:`~a2p_policy.keywords.classify_inbound`.
+* ``tfv check FILE.json``:
+  :class:`~a2p_policy.tollfree.TollFreeVerificationRequest` validation and
+  :func:`~a2p_policy.tollfree.precheck`.
+* ``audit optin|privacy|terms FILE``: the consent audits.
+* ``storage migrate --print``: the PostgreSQL schema script.
+
+``TEXT`` may be ``-`` to read standard input; so may ``FILE``. Only the
+standard library is used (argparse), so the console script starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from a2p_policy.errors import A2PPolicyError
+from a2p_policy.findings import Finding, Severity
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "ProgressBar", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+#: Largest input file read (bytes): forms, policies and requests are small.
+MAX_INPUT_BYTES = 5_000_000
+
+
+class CliError(Exception):
+    """A usage or input error: printed as ``a2p-policy: error: ...``, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so ``main`` returns codes."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message}\n{self.format_usage().strip()}")
+
+
+# ---------------------------------------------------------------- output
+class _Out:
+    def __init__(self, stdout: IO[str], stderr: IO[str], as_json: bool) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.json = as_json
+
+    def line(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def emit(self, data: Mapping[str, Any]) -> None:
+        self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "message": f.message,
+        "tfv_code": f.tfv_code,
+        "field": f.field,
+        "fix": f.fix,
+        "span": list(f.span) if f.span is not None else None,
+    }
+
+
+def _print_findings(out: _Out, findings: Sequence[Finding], *, none: str) -> None:
+    if not findings:
+        out.line(none)
+        return
+    for f in findings:
+        code = f" [{f.tfv_code}]" if f.tfv_code else ""
+        where = f" ({f.field})" if f.field else ""
+        out.line(f"{f.severity.value:5} {f.rule}{code}{where}: {f.message}")
+        if f.fix:
+            out.line(f"      fix: {f.fix}")
+
+
+def _blocking(findings: Sequence[Finding]) -> bool:
+    return any(f.severity is Severity.BLOCK for f in findings)
+
+
+# ---------------------------------------------------------------- input
+def _read_text(arg: str, stdin: IO[str]) -> str:
+    return stdin.read() if arg == "-" else arg
+
+
+def _read_file(arg: str, stdin: IO[str]) -> str:
+    if arg == "-":
+        return stdin.read()
+    path = Path(arg)
+    try:
+        if not path.is_file():
+            raise CliError(f"no such file: {arg}")
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise CliError(f"{arg} is larger than {MAX_INPUT_BYTES} bytes")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{arg} is not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {arg}: {exc.strerror or exc}") from None
+
+
+# ---------------------------------------------------------------- progress
+class ProgressBar:
+    """A one-line progress bar on a terminal stream (no dependency).
+
+    Draws ``[#####.....]  45%  label`` with carriage returns; ``finish()``
+    ends the line. Does nothing when ``enabled`` is False.
+    """
+
+    def __init__(self, stream: IO[str], *, enabled: bool, width: int = 30) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.width = max(5, width)
+        self._drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        frac = min(1.0, max(0.0, done / total))
+        filled = int(frac * self.width)
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {math.floor(frac * 100):3d}%  step {done}/{total}")
+        self.stream.flush()
+        self._drawn = True
+
+    def finish(self) -> None:
+        if self.enabled and self._drawn:
+            self.stream.write("\r" + " " * (self.width + 30) + "\r")
+            self.stream.flush()
+            self._drawn = False
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- commands
+def _cmd_demo(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
+    from a2p_policy.demo import run_demo
+
+    storage: str | None = None
+    if args.db is not None:
+        path = Path(args.db)
+        if path.exists() and not args.reuse:
+            raise CliError(
+                f"{args.db} already exists: the demo needs a new account; give a new path "
+                "(or --reuse to continue in it anyway)"
+            )
+        if not path.parent.exists():
+            raise CliError(f"directory {path.parent} does not exist")
+        storage = f"sqlite:///{path.resolve()}"
+    bad_day = None if args.no_bad_day else args.bad_day
+    bar = ProgressBar(out.stderr, enabled=not args.quiet and _isatty(out.stderr))
+    started = time.perf_counter()
+    try:
+        report = run_demo(
+            days=args.days,
+            storage=storage,
+            seed=args.seed,
+            contacts=args.contacts,
+            bad_day=bad_day,
+            progress=bar,
+        )
+    finally:
+        bar.finish()
+    elapsed = time.perf_counter() - started
+    if out.json:
+        data = report.to_dict()
+        data["runtime_seconds"] = round(elapsed, 3)
+        out.emit(data)
+        return EXIT_OK
+    _print_demo(out, report, elapsed)
+    return EXIT_OK
+
+
+_DEMO_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("day", "day", 3),
+    ("date", "date", 10),
+    ("limit", "limit", 5),
+    ("requested", "req", 5),
+    ("sent", "sent", 5),
+    ("skipped_dnd", "dnd", 4),
+    ("skipped_consent", "no-cons", 7),
+    ("denied_limit", "limit-", 6),
+    ("denied_suspended", "susp-", 5),
+    ("delivered", "deliv", 5),
+    ("failed", "errors", 6),
+    ("error_rate", "err%", 6),
+    ("opt_outs", "stop", 4),
+    ("opt_out_rate", "stop%", 6),
+    ("opt_ins", "start", 5),
+    ("level", "level", 9),
+    ("dnd_total", "on DND", 6),
+)
+
+
+def _print_demo(out: _Out, report: Any, elapsed: float) -> None:
+    out.line(
+        f"a2p-policy demo: {report.brand} ({report.account}), a new account on {report.storage}"
+    )
+    out.line(
+        f"{report.contacts} contacts with consent records, seed {report.seed}, "
+        f"{len(report.days)} days from {report.started_at:%a %Y-%m-%d %H:%M} UTC"
+        + (f", bad day {report.bad_day}" if report.bad_day else "")
+    )
+    out.line()
+    header = "  ".join(f"{title:>{w}}" for _, title, w in _DEMO_COLUMNS)
+    out.line(header)
+    out.line("-" * len(header))
+    for d in report.days:
+        cells = []
+        for key, _, w in _DEMO_COLUMNS:
+            value = getattr(d, key)
+            if key == "date":
+                text = value.isoformat()
+            elif key in ("error_rate", "opt_out_rate"):
+                text = f"{value * 100:.1f}%"
+            elif key == "level":
+                text = d.peak_level.name
+            else:
+                text = str(value)
+            cells.append(f"{text:>{w}}")
+        out.line("  ".join(cells))
+    t = report.totals
+    out.line("-" * len(header))
+    out.line()
+    out.line("columns: req = messages requested (campaign and replies), dnd / no-cons = skipped")
+    out.line("  without using quota (do-not-disturb, no consent), limit- = denied by the daily")
+    out.line("  ramp-up limit, susp- = refused while suspended, err% and stop% = the rate")
+    out.line("  monitor's error and opt-out rates of the UTC day, level = worst level of the day.")
+    out.line()
+    out.line("Summary")
+    out.line(
+        f"  requested {t['requested']}, sent {t['sent']}, delivered {t['delivered']}, "
+        f"failed {t['failed']} ({t['errors']} counted as errors)"
+    )
+    out.line(
+        f"  skipped: {t['skipped_dnd']} do-not-disturb, {t['skipped_consent']} no consent; "
+        f"denied: {t['denied_limit']} daily limit, {t['denied_suspended']} suspended, "
+        f"{t['denied_other']} other rules"
+    )
+    out.line(
+        f"  replies: {t['opt_outs']} opt-outs (STOP), {t['opt_ins']} opt-ins (START), "
+        f"{t['help_replies']} HELP, {t['conversation_replies']} one-on-one replies sent"
+    )
+    out.line(
+        f"  do-not-disturb at the end: {t['dnd_permanent']} permanent, "
+        f"{t['dnd_temporary']} temporary"
+    )
+    codes = ", ".join(f"{code}: {n}" for code, n in report.error_codes().items())
+    out.line(f"  error codes: {codes or 'none'}")
+    for d in report.days:
+        if d.note:
+            out.line(f"  day {d.day}: {d.note}")
+    out.line(f"  runtime {elapsed:.1f} s")
+
+
+def _cmd_lint(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
+    from a2p_policy.content import ContentLinter
+
+    text = _read_text(args.text, stdin)
+    linter = ContentLinter(age_gated=args.age_gated)
+    findings = linter.lint(text, brand=args.brand, initial=not args.not_initial)
+    blocked = _blocking(findings)
+    if out.json:
+        out.emit({"blocked": blocked, "findings": [_finding_dict(f) for f in findings]})
+    else:
+        _print_findings(out, findings, none="no findings")
+    return EXIT_FINDINGS if blocked else EXIT_OK
+
+
+def _cmd_segments(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
+    from a2p_policy.compose import count_segments, smart_encoding
+
+    text = _read_text(args.text, stdin)
+    info = count_segments(text)
+    smart = smart_encoding(text, fold_accents=args.fold_accents)
+    if out.json:
+        out.emit(
+            {
+                "encoding": info.encoding,
+                "segments": info.segments,
+                "units": info.units,
+                "characters": len(text),
+                "per_segment": info.per_segment,
+                "remaining": info.remaining,
+                "smart_encoding": {
+                    "offending": [[i, ch] for i, ch in smart.offending],
+                    "replacements": dict(smart.replacements),
+                    "suggested": smart.suggested,
+                    "encoding": smart.after.encoding,
+                    "segments": smart.after.segments,
+                    "saved": smart.saved,
+                    "fully_gsm7": smart.fully_gsm7,
+                },
+            }
+        )
+        return EXIT_OK
+    unit = "septets" if info.encoding == "GSM-7" else "UTF-16 code units"
+    out.line(f"encoding: {info.encoding}")
+    out.line(f"units:    {info.units} {unit} ({len(text)} characters)")
+    out.line(f"segments: {info.segments} (up to {info.per_segment} units each)")
+    if info.remaining is not None and info.segments:
+        out.line(f"room left in the last segment: {info.remaining}")
+    if smart.offending:
+        chars = " ".join(sorted({repr(ch) for _, ch in smart.offending}))
+        out.line(f"characters outside GSM-7: {chars}")
+        if smart.replacements:
+            repl = ", ".join(f"{k!r} -> {v!r}" for k, v in smart.replacements.items())
+            out.line(f"smart encoding would replace: {repl}")
+            out.line(
+                f"  giving {smart.after.segments} segment(s) in {smart.after.encoding}"
+                f" (saves {smart.saved})"
+            )
+            out.line(f"  suggested text: {smart.suggested}")
+        else:
+            out.line("no GSM-7 stand-in for these characters")
+    return EXIT_OK
+
+
+def _cmd_classify(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
+    from a2p_policy.codes import ErrorCodeClassifier
+
+    raw = args.code.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        raise CliError(f"CODE must be a number such as 30007, got {args.code!r}")
+    clf = ErrorCodeClassifier()
+    if args.tollfree:
+        r = clf.tollfree_rejection(raw)
+        data: dict[str, Any] = {
+            "code": r.code,
+            "known": r.known,
+            "description": r.description,
+            "resubmittable": r.resubmittable,
+            "correction": r.correction,
+            "family": r.family,
+            "source": r.source,
+        }
+        if out.json:
+            out.emit(data)
+        else:
+            out.line(f"{r.code}: {r.description}" + ("" if r.known else " (unknown code)"))
+            out.line(f"resubmittable: {'yes' if r.resubmittable else 'no'}")
+            if r.correction:
+                out.line(f"correction: {r.correction}")
+            if r.source:
+                out.line(f"source: {r.source}")
+        return EXIT_OK
+    info = clf.classify(raw)
+    data = {
+        "code": info.code,
+        "known": info.known,
+        "description": info.description,
+        "dnd_action": info.dnd_action.name,
+        "is_error": info.is_error,
+        "retryable": info.retryable,
+        "category": info.category.name,
+        "source": info.source,
+    }
+    if out.json:
+        out.emit(data)
+    else:
+        out.line(f"{info.code}: {info.description}" + ("" if info.known else " (unknown code)"))
+        out.line(f"do-not-disturb: {info.dnd_action.name}")
+        out.line(f"counts toward the error rate: {'yes' if info.is_error else 'no'}")
+        out.line(f"retryable unchanged: {'yes' if info.retryable else 'no'}")
+        if info.source:
+            out.line(f"source: {info.source}")
+    return EXIT_OK
+
+
+def _cmd_keyword(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
+    from a2p_policy.keywords import classify_inbound
+
+    text = _read_text(args.text, stdin)
+    m = classify_inbound(text)
+    data = {
+        "kind": m.kind.name,
+        "keyword": m.keyword,
+        "certainty": m.certainty.name if m.certainty is not None else None,
+        "honor": m.honor,
+        "needs_review": m.needs_review,
+        "reason": m.reason.name,
+    }
+    if out.json:
+        out.emit(data)
+    elif m.certainty is None:
+        out.line("NONE: not a keyword (an ordinary message)")
+    else:
+        action = "act on it" if m.honor else "needs review (not acted on automatically)"
+        out.line(f"{m.kind.name} {m.keyword} ({m.certainty.name}): {action}")
+    return EXIT_OK
+
+
+def _cmd_tfv_check(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
+    from pydantic import ValidationError
+
+    from a2p_policy.tollfree import TollFreeVerificationRequest, precheck
+
+    raw = _read_file(args.file, stdin)
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{args.file} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise CliError(f"{args.file} must hold a JSON object, got {type(data).__name__}")
+    try:
+        request = TollFreeVerificationRequest.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e["loc"]) or "(request)",
+                "message": e["msg"],
+                "type": e["type"],
+            }
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        if out.json:
+            out.emit({"valid": False, "errors": errors, "findings": [], "blocked": True})
+        else:
+            out.line(f"{args.file}: {len(errors)} validation error(s)")
+            for e in errors:
+                out.line(f"  {e['field']}: {e['message']}")
+        return EXIT_FINDINGS
+    findings = precheck(request, numbers_for_business=args.numbers)
+    blocked = _blocking(findings)
+    if out.json:
+        out.emit(
+            {
+                "valid": True,
+                "errors": [],
+                "findings": [_finding_dict(f) for f in findings],
+                "blocked": blocked,
+            }
+        )
+    else:
+        _print_findings(out, findings, none="no findings: nothing a reviewer is known to reject")
+    return EXIT_FINDINGS if blocked else EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
+    from a2p_policy.consent import audit_opt_in_form, audit_privacy_policy, audit_terms
+
+    text = _read_file(args.file, stdin)
+    if args.what == "optin":
+        findings = audit_opt_in_form(
+            text,
+            checkbox_preselected=args.checkbox_preselected,
+            single_message_program=args.single_message,
+            brand=args.brand,
+        )
+    elif args.what == "privacy":
+        findings = audit_privacy_policy(text)
+    else:
+        findings = audit_terms(text)
+    blocked = _blocking(findings)
+    if out.json:
+        out.emit(
+            {
+                "audit": args.what,
+                "blocked": blocked,
+                "findings": [_finding_dict(f) for f in findings],
+            }
+        )
+    else:
+        _print_findings(out, findings, none=f"{args.what}: every required element found")
+    return EXIT_FINDINGS if blocked else EXIT_OK
+
+
+def _cmd_storage_migrate(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
+    if not args.print:
+        raise CliError(
+            "storage migrate applies nothing itself: use --print and run the script with "
+            "psql, or open the storage (migrations run on open unless ?migrate=false)"
+        )
+    try:
+        from a2p_policy.storage import postgres
+    except ImportError as exc:
+        raise CliError(f"the PostgreSQL storage module is not available ({exc})") from None
+    migration_sql: Callable[[], str] | None = getattr(postgres, "migration_sql", None)
+    if migration_sql is None:
+        raise CliError("the PostgreSQL storage module has no migration_sql()")
+    sql = migration_sql()
+    if out.json:
+        out.emit({"backend": "postgresql", "sql": sql})
+    else:
+        out.stdout.write(sql if sql.endswith("\n") else sql + "\n")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+def _int_arg(minimum: int, maximum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be between {minimum} and {maximum}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document"
+    )
+    parser = _Parser(
+        prog="a2p-policy",
+        description="Policy checks for compliant US/Canada SMS, and a simulated demo.",
+        epilog="Exit codes: 0 ok, 1 findings or violations, 2 usage or input errors.",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="simulate a new account's first fortnight on SQLite",
+        description="Simulate a new account's first days on a SQLite file: ramp-up limits, "
+        "delivery errors and do-not-disturb, STOP/START replies, and a bad day that "
+        "suspends the account until 00:00 UTC.",
+    )
+    p.add_argument("--days", type=_int_arg(1, 366), default=14, help="days to simulate (14)")
+    p.add_argument("--seed", type=_int_arg(-(2**63), 2**63 - 1), default=7, help="random seed")
+    p.add_argument("--contacts", type=_int_arg(50, 200_000), default=6000, help="list size (6000)")
+    p.add_argument("--db", metavar="PATH", help="SQLite file to create (default: a temp file)")
+    p.add_argument("--reuse", action="store_true", help="allow an existing --db file")
+    p.add_argument("--bad-day", type=_int_arg(1, 366), default=9, help="the bad day (9)")
+    p.add_argument("--no-bad-day", action="store_true", help="no bad day")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_cmd_demo)
+
+    p = sub.add_parser("lint", parents=[common], help="lint a message body (exit 1 on BLOCK)")
+    p.add_argument("text", metavar="TEXT", help="the message body, or - for stdin")
+    p.add_argument("--brand", help="the brand that obtained consent")
+    p.add_argument("--not-initial", action="store_true", help="not the first message")
+    p.add_argument("--age-gated", action="store_true", help="a robust age gate is in place")
+    p.set_defaults(handler=_cmd_lint)
+
+    p = sub.add_parser("segments", parents=[common], help="encoding and segment count")
+    p.add_argument("text", metavar="TEXT", help="the message body, or - for stdin")
+    p.add_argument("--fold-accents", action="store_true", help="offer unaccented letters too")
+    p.set_defaults(handler=_cmd_segments)
+
+    p = sub.add_parser("classify", parents=[common], help="explain an error code")
+    p.add_argument("code", metavar="CODE", help="a Twilio error code such as 30007")
+    p.add_argument(
+        "--tollfree", action="store_true", help="a toll-free verification rejection code"
+    )
+    p.set_defaults(handler=_cmd_classify)
+
+    p = sub.add_parser("keyword", parents=[common], help="classify an inbound message")
+    p.add_argument("text", metavar="TEXT", help="the inbound body, or - for stdin")
+    p.set_defaults(handler=_cmd_keyword)
+
+    p = sub.add_parser("tfv", parents=[common], help="toll-free verification tools")
+    tfv = p.add_subparsers(dest="tfv_command", metavar="COMMAND", parser_class=_Parser)
+    q = tfv.add_parser(
+        "check", parents=[common], help="validate and precheck a request (JSON file)"
+    )
+    q.add_argument("file", metavar="FILE.json", help="the request as JSON, or - for stdin")
+    q.add_argument(
+        "--numbers",
+        type=_int_arg(0, 1_000_000),
+        default=None,
+        help="toll-free numbers this business has (for the 30479 check)",
+    )
+    q.set_defaults(handler=_cmd_tfv_check)
+
+    p = sub.add_parser("audit", parents=[common], help="audit an opt-in form, privacy or terms")
+    audit = p.add_subparsers(dest="what", metavar="KIND", parser_class=_Parser)
+    q = audit.add_parser("optin", parents=[common], help="an opt-in form's text")
+    q.add_argument("file", metavar="FILE", help="a text or HTML file, or - for stdin")
+    q.add_argument("--brand", help="the organization the form must name")
+    q.add_argument("--checkbox-preselected", action="store_true")
+    q.add_argument("--single-message", action="store_true", help="a one-message program (2FA)")
+    q.set_defaults(handler=_cmd_audit)
+    for kind, text in (("privacy", "a privacy policy"), ("terms", "a terms page")):
+        q = audit.add_parser(kind, parents=[common], help=text)
+        q.add_argument("file", metavar="FILE", help="a text or HTML file, or - for stdin")
+        q.set_defaults(handler=_cmd_audit)
+
+    p = sub.add_parser("storage", parents=[common], help="storage tools")
+    storage = p.add_subparsers(dest="storage_command", metavar="COMMAND", parser_class=_Parser)
+    q = storage.add_parser("migrate", parents=[common], help="the PostgreSQL schema (with --print)")
+    q.add_argument("--print", action="store_true", help="print the SQL script")
+    q.set_defaults(handler=_cmd_storage_migrate)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    stdin: IO[str] | None = None,
+) -> int:
+    """Run the command line; return the exit code (0, 1 or 2)."""
+    out_stream = stdout if stdout is not None else sys.stdout
+    err_stream = stderr if stderr is not None else sys.stderr
+    in_stream = stdin if stdin is not None else sys.stdin
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:  # --help
+            out_stream.flush()
+            return exc.code if isinstance(exc.code, int) else EXIT_OK
+        if args.version:
+            from a2p_policy import __version__
+
+            out_stream.write(f"a2p-policy {__version__}\n")
+            return EXIT_OK
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            raise CliError(
+                "missing command\n" + _usage_for(parser, args)
+                if args.command
+                else "missing command\n" + parser.format_usage().strip()
+            )
+        out = _Out(out_stream, err_stream, bool(getattr(args, "json", False)))
+        code: int = handler(args, out, in_stream)
+        return code
+    except (CliError, A2PPolicyError, ValueError) as exc:
+        err_stream.write(f"a2p-policy: error: {exc}\n")
+        if "--json" in args_list:
+            message = str(exc).split("\n", 1)[0]
+            out_stream.write(json.dumps({"error": message, "exit_code": EXIT_USAGE}) + "\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err_stream.write("a2p-policy: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _usage_for(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    hints = {
+        "tfv": "usage: a2p-policy tfv check FILE.json",
+        "audit": "usage: a2p-policy audit {optin,privacy,terms} FILE",
+        "storage": "usage: a2p-policy storage migrate --print",
+    }
+    return hints.get(str(args.command), parser.format_usage().strip())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -230,7 +230,7 @@ def normalize_business_name(name: str) -> str:
     return " ".join(_WORD.findall(text))
 
 
-def _finding(  # noqa: PLR0917
+def _finding(
     rule: str,
     severity: Severity,
     field: str,
@@ -458,7 +458,13 @@ def _sample_findings(req: TollFreeVerificationRequest) -> list[Finding]:
 def _has_brand(sample: str, brands: Sequence[str]) -> bool:
     from a2p_policy.content.identify import has_sender_id
 
-    return any(has_sender_id(sample, brand=b) for b in brands)
+    # A name without letters or digits cannot be found in a text: it never
+    # identifies the sender (the linter refuses such a brand outright).
+    return any(has_sender_id(sample, brand=b) for b in brands if _nameable(b))
+
+
+def _nameable(name: str | None) -> bool:
+    return bool(name) and any(ch.isalnum() for ch in name or "")
 
 
 def _has_opt_out(sample: str) -> bool:
@@ -664,5 +670,6 @@ def _content_fix(code: int | None) -> str:
 def _lint(text: str, brand: str | None) -> list[Finding]:
     from a2p_policy.content import ContentLinter
 
-    findings: list[Finding] = ContentLinter().lint(text, brand=brand, initial=True)
+    usable = brand if brand is not None and _nameable(brand) else None
+    findings: list[Finding] = ContentLinter().lint(text, brand=usable, initial=True)
     return findings

@@ -1,0 +1,289 @@
+"""A small Flask app that wires Twilio's messaging webhooks to a PolicyEngine.
+
+Routes
+
+``POST /sms/inbound``
+    Twilio's inbound-message webhook. Verifies ``X-Twilio-Signature``
+    against the public URL, parses the form, lets the engine act on it
+    (STOP: permanent do-not-disturb and consent revoked; START: lifted; HELP:
+    the help reply) and answers TwiML: ``<Response><Message>reply</Message>
+    </Response>`` or an empty ``<Response/>``. When Advanced Opt-Out is on,
+    Twilio adds ``OptOutType`` and sends the confirmation itself: the app then
+    acts on Twilio's classification and replies nothing (no double
+    confirmation; SPEC section 2: one confirmation after an opt-out).
+``POST /sms/status``
+    The status callback of sent messages: verifies, parses and feeds
+    ``engine.record_status`` with the ``MessageSid`` (Twilio may post the same
+    callback twice; it counts once). Answers JSON.
+``POST /send``
+    JSON in (``account``, ``from``, ``to``, ``body``, ``brand``, optional
+    ``kind``, ``use_case``, ``state``): authorizes one message and answers the
+    decision as JSON. Protected by a bearer token when ``A2P_SEND_TOKEN`` is
+    set. The caller sends ``decision.body`` through Twilio when ``allowed``.
+``GET /healthz``
+    200 when the storage answers, else 503.
+
+Configuration (environment variables, or keyword arguments of
+:func:`create_app`)
+
+``TWILIO_AUTH_TOKEN`` (required)
+    The auth token that signs the webhooks.
+``A2P_STORAGE_URI`` (default ``memory://``)
+    Where the engine keeps its state; ``sqlite:///a2p.db`` survives restarts.
+``PUBLIC_BASE_URL`` (e.g. ``https://sms.example.com``)
+    Scheme and host Twilio calls; the signature covers the URL, so behind a
+    proxy either set this or let ``X-Forwarded-Proto``/``-Host``/``-Port``
+    rebuild it (``A2P_TRUST_FORWARDED``, default on; only behind a proxy you
+    control).
+``A2P_ACCOUNT``
+    The engine account for every request (default: the form's
+    ``AccountSid``).
+``A2P_BRAND``
+    The brand an opt-out applies to (default: every brand the account sent
+    as).
+``A2P_SEND_TOKEN``
+    Bearer token required by ``/send`` when set.
+
+Run: ``cd examples/webhook_app && TWILIO_AUTH_TOKEN=... flask --app app run``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from a2p_policy import (
+    A2PPolicyError,
+    Decision,
+    OutboundMessage,
+    PolicyEngine,
+    StorageError,
+    parse_inbound_message,
+    parse_status_callback,
+)
+from a2p_policy.errors import ConfigurationError
+from a2p_policy.webhooks import public_url, verify_twilio_signature
+
+__all__ = ["Settings", "create_app", "decision_to_json"]
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The app's configuration (see the module docstring)."""
+
+    auth_token: str
+    storage_uri: str = "memory://"
+    public_base_url: str | None = None
+    trust_forwarded: bool = True
+    account: str | None = None
+    brand: str | None = None
+    send_token: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        token = env.get("TWILIO_AUTH_TOKEN", "").strip()
+        if not token:
+            raise ConfigurationError(
+                "TWILIO_AUTH_TOKEN is not set: webhooks cannot be verified without it"
+            )
+        forwarded = env.get("A2P_TRUST_FORWARDED", "1").strip().lower()
+        if forwarded not in _TRUE | _FALSE:
+            raise ConfigurationError(
+                f"A2P_TRUST_FORWARDED must be true or false, not {forwarded!r}"
+            )
+        return cls(
+            auth_token=token,
+            storage_uri=env.get("A2P_STORAGE_URI", "").strip() or "memory://",
+            public_base_url=env.get("PUBLIC_BASE_URL", "").strip() or None,
+            trust_forwarded=forwarded in _TRUE,
+            account=env.get("A2P_ACCOUNT", "").strip() or None,
+            brand=env.get("A2P_BRAND", "").strip() or None,
+            send_token=env.get("A2P_SEND_TOKEN", "").strip() or None,
+        )
+
+
+def decision_to_json(decision: Decision) -> dict[str, Any]:
+    """A decision as JSON-ready data."""
+    return {
+        "allowed": decision.allowed,
+        "body": decision.body,
+        "reason": decision.reason,
+        "violations": [
+            {
+                "code": v.code,
+                "message": v.message,
+                "retry_at": v.retry_at.isoformat() if v.retry_at else None,
+            }
+            for v in decision.violations
+        ],
+        "warnings": [
+            {"rule": f.rule, "severity": f.severity.value, "message": f.message}
+            for f in decision.warnings
+        ],
+        "segments": decision.segments,
+        "encoding": decision.encoding,
+        "initial": decision.initial,
+        "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
+    }
+
+
+def _twiml(reply: str | None) -> Response:
+    twiml = MessagingResponse()
+    if reply:
+        twiml.message(reply)
+    return Response(str(twiml), status=200, mimetype="application/xml")
+
+
+def _error(status: int, message: str) -> Response:
+    response = jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def _is_phone(address: str) -> bool:
+    """False for channel addresses (``whatsapp:+1...``), which the SMS rules
+    do not cover."""
+    return ":" not in address or address.lower().startswith("tel:")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: PolicyEngine | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Flask:
+    """Build the app. ``settings`` default to the environment
+    (:meth:`Settings.from_env`); ``engine`` defaults to a PolicyEngine on
+    ``settings.storage_uri``."""
+    config = settings if settings is not None else Settings.from_env(environ)
+    if not config.auth_token:
+        raise ConfigurationError("auth_token must be set: webhooks cannot be verified without it")
+    policy = engine if engine is not None else PolicyEngine(storage=config.storage_uri)
+    app = Flask(__name__)
+    app.extensions["a2p_engine"] = policy
+    app.extensions["a2p_settings"] = config
+
+    def verified_form() -> dict[str, str] | None:
+        """The form (first value of each field) when the signature is
+        Twilio's (checked over every value), else None."""
+        url = public_url(
+            request.url,
+            dict(request.headers),
+            base_url=config.public_base_url,
+            trust_forwarded=config.trust_forwarded,
+        )
+        ok = verify_twilio_signature(
+            url,
+            request.form.to_dict(flat=False),
+            request.headers.get("X-Twilio-Signature"),
+            config.auth_token,
+            signature_settings=request.headers.get("X-Twilio-Webhooks-Signature-Settings"),
+        )
+        return request.form.to_dict() if ok else None
+
+    def account_for(account_sid: str | None) -> str:
+        return config.account or account_sid or "default"
+
+    @app.post("/sms/inbound")
+    def inbound() -> Response:
+        form = verified_form()
+        if form is None:
+            return _error(403, "invalid or missing X-Twilio-Signature")
+        try:
+            message = parse_inbound_message(form)
+        except A2PPolicyError as exc:
+            return _error(400, str(exc))
+        if not _is_phone(message.from_):
+            return _twiml(None)
+        # With Advanced Opt-Out, Twilio has classified the message and sent
+        # its own reply: act on Twilio's verdict and stay silent.
+        advanced = message.opt_out_type is not None
+        body = message.opt_out_type.value if message.opt_out_type is not None else message.body
+        result = policy.handle_inbound(
+            account_for(message.account_sid),
+            message.from_,
+            body,
+            brand=config.brand,
+            to=message.to if _is_phone(message.to) else None,
+        )
+        return _twiml(None if advanced else result.reply)
+
+    @app.post("/sms/status")
+    def status() -> Response:
+        form = verified_form()
+        if form is None:
+            return _error(403, "invalid or missing X-Twilio-Signature")
+        try:
+            callback = parse_status_callback(form)
+        except A2PPolicyError as exc:
+            return _error(400, str(exc))
+        if not _is_phone(callback.to):
+            return jsonify(counted=False, duplicate=False, ignored="not an SMS recipient")
+        result = policy.record_status(
+            account_for(callback.account_sid),
+            callback.to,
+            callback.status.value,
+            callback.error_code,
+            message_sid=callback.message_sid,
+        )
+        return jsonify(
+            counted=result.counted,
+            duplicate=result.duplicate,
+            dnd=result.dnd.name if result.dnd is not None else None,
+            level=result.level.name if result.level is not None else None,
+        )
+
+    @app.post("/send")
+    def send() -> Response:
+        if config.send_token is not None:
+            given = request.headers.get("Authorization", "")
+            expected = f"Bearer {config.send_token}"
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                return _error(401, "missing or wrong bearer token")
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            return _error(400, "the body must be a JSON object")
+        state = data.get("state")
+        account: Any = data.get("account") or config.account
+        brand: Any = data.get("brand")
+        try:
+            message = OutboundMessage(
+                account,
+                data.get("from", data.get("sender")),
+                data.get("to"),
+                data.get("body"),
+                brand=brand,
+                kind=data.get("kind", "BULK"),
+                use_case=data.get("use_case", "ACCOUNT_NOTIFICATIONS"),
+                state=state if isinstance(state, str) and state else None,
+            )
+        except A2PPolicyError as exc:
+            return _error(400, str(exc))
+        return jsonify(decision_to_json(policy.authorize(message)))
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        try:
+            ok = policy.storage.ping()
+        except A2PPolicyError:
+            ok = False
+        response = jsonify(ok=ok)
+        response.status_code = 200 if ok else 503
+        return response
+
+    @app.errorhandler(StorageError)
+    def storage_down(exc: StorageError) -> Response:
+        # Fail closed: no decision without the state it depends on.
+        return _error(503, f"policy storage unavailable: {exc}")
+
+    return app

@@ -1,0 +1,105 @@
+"""The a2p_policy test kit: hypothesis strategies, a pytest plugin, helpers.
+
+* :mod:`a2p_policy.testing.strategies`: hypothesis strategies for valid phone
+  numbers, message bodies, consent records, outbound messages, toll-free
+  verification requests and inbound keyword texts (needs hypothesis).
+* :mod:`a2p_policy.testing.plugin`: the pytest plugin (fixtures
+  ``a2p_clock``, ``a2p_storage``, ``a2p_engine``, ``a2p_engine_factory``,
+  ``tollfree_fake``, ``tollfree_client``; option ``--a2p-storage``).
+* :mod:`a2p_policy.testing.helpers`: ``grant_consent``, ``approve_tollfree``,
+  ``example_tollfree_request``, ``sign_twilio_request``, ``inbound_form``,
+  ``status_form``.
+
+Every name is importable from here; names are loaded on first use, so
+importing this package (as the pytest plugin does) costs nothing and works
+without hypothesis installed (only the strategies need it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from a2p_policy.testing.helpers import (
+        TEST_ACCOUNT_SID,
+        TEST_AUTH_TOKEN,
+        approve_tollfree,
+        example_tollfree_request,
+        grant_consent,
+        inbound_form,
+        sign_twilio_request,
+        status_form,
+    )
+    from a2p_policy.testing.strategies import (
+        brands,
+        consent_records,
+        inbound_bodies,
+        message_bodies,
+        notification_bodies,
+        outbound_messages,
+        phone_number_formats,
+        phone_numbers,
+        raw_phone_numbers,
+        tollfree_requests,
+    )
+
+_HELPERS = (
+    "TEST_ACCOUNT_SID",
+    "TEST_AUTH_TOKEN",
+    "approve_tollfree",
+    "example_tollfree_request",
+    "grant_consent",
+    "inbound_form",
+    "sign_twilio_request",
+    "status_form",
+)
+_STRATEGIES = (
+    "brands",
+    "consent_records",
+    "inbound_bodies",
+    "message_bodies",
+    "notification_bodies",
+    "outbound_messages",
+    "phone_number_formats",
+    "phone_numbers",
+    "raw_phone_numbers",
+    "tollfree_requests",
+)
+_WHERE = dict.fromkeys(_HELPERS, "a2p_policy.testing.helpers") | dict.fromkeys(
+    _STRATEGIES, "a2p_policy.testing.strategies"
+)
+
+__all__ = [
+    "TEST_ACCOUNT_SID",
+    "TEST_AUTH_TOKEN",
+    "approve_tollfree",
+    "brands",
+    "consent_records",
+    "example_tollfree_request",
+    "grant_consent",
+    "inbound_bodies",
+    "inbound_form",
+    "message_bodies",
+    "notification_bodies",
+    "outbound_messages",
+    "phone_number_formats",
+    "phone_numbers",
+    "raw_phone_numbers",
+    "sign_twilio_request",
+    "status_form",
+    "tollfree_requests",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'a2p_policy.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

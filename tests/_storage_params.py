@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.servers import postgres_backend, redis_backend
 
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.storage.sqlite import SQLiteStorage
-from tests.servers import postgres_backend, redis_backend
 
 __all__ = ["BackendFactory", "open_backend", "storage_params"]
 

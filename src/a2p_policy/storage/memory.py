@@ -122,6 +122,9 @@ class MemoryStorage:
         with self._lock:
             self._check_open()
             self._live(key)
+            if not items:
+                # Nothing to add creates nothing (as in every other backend).
+                return dict(self._hashes.get(key, {}))
             h = self._hashes.setdefault(key, {})
             for field, delta in items:
                 h[field] = h.get(field, 0) + delta

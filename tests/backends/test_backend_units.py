@@ -137,3 +137,18 @@ def test_postgres_migrations_apply_once_and_prune(tmp_path: Path) -> None:
         assert s.get("keep") == "y"
     finally:
         s.close()
+
+
+@pytest.mark.redis
+def test_redis_empty_add_counts_creates_a_deletable_hash(tmp_path: Path) -> None:
+    """Like the memory backend: add_counts({}) creates the (empty) hash."""
+    s = redis_backend(tmp_path)
+    try:
+        assert s.add_counts("h", {}) == {}
+        assert s.get_counts(["h"]) == [{}]
+        assert s.add_counts("h", {"a": 2}, ttl=60) == {"a": 2}
+        assert s.get_counts(["h"]) == [{"a": 2}]
+        assert s.delete("h") is True
+        assert s.delete("h") is False
+    finally:
+        s.close()

@@ -133,14 +133,14 @@ redis.call('SET', KEYS[1], string.format('%d', left), 'KEEPTTL')
 return left
 """
 
-# KEYS[1] hash; ARGV ttl_ms ('' for none), then field, delta pairs.
+# KEYS[1] hash; ARGV ttl_ms ('' for none), then field, delta pairs. The field
+# '' (never a caller's field name) marks the hash as existing even when empty.
 _ADD_COUNTS: Final = """
+redis.call('HSETNX', KEYS[1], '', '0')
 for i = 2, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
 end
-if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
+if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return redis.call('HGETALL', KEYS[1])
 """
 
@@ -420,7 +420,7 @@ class RedisStorage:
                 raise InvalidArgument(f"delta for {field!r} is outside the 64-bit range")
             args += [field, delta]
         flat = self._script("add_counts", [self._k(key, _HASH)], args)
-        return {flat[i]: int(flat[i + 1]) for i in range(0, len(flat), 2)}
+        return {flat[i]: int(flat[i + 1]) for i in range(0, len(flat), 2) if flat[i]}
 
     def get_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
         keys = check_keys(keys)
@@ -429,7 +429,7 @@ class RedisStorage:
         results = self._pipelined(
             "get_counts", [("HGETALL", [self._k(k, _HASH)], []) for k in keys]
         )
-        return [{f: int(v) for f, v in r.items()} for r in results]
+        return [{f: int(v) for f, v in r.items() if f} for r in results]
 
     # ------------------------------------------------------------ values
     def get(self, key: str) -> str | None:

@@ -62,6 +62,23 @@ def fingerprint(text: str) -> tuple[str, int]:
     return digest.hexdigest(), len(words)
 
 
+#: A text with fewer content words than ``min_words`` is still tracked (by all
+#: of its words) when it has at least this many characters.
+_MIN_SHORT_CHARS: Final = 20
+
+
+def _short_fingerprint(text: str) -> str:
+    stripped = _URL.sub(" ", unicodedata.normalize("NFKC", text))
+    stripped = _EMAIL.sub(" ", stripped)
+    stripped = _CAPITALISED.sub(" ", stripped)
+    stripped = _NUMBER.sub(" ", stripped)
+    words = sorted(set(_WORD.findall(normalize_text(stripped).text)))
+    digest = hashlib.blake2b(
+        ("short:" + " ".join(words)).encode("utf-8", "surrogatepass"), digest_size=16
+    )
+    return digest.hexdigest()
+
+
 def _describe(window: timedelta) -> str:
     seconds = window.total_seconds()
     if seconds % 3600 == 0:
@@ -130,7 +147,11 @@ class SnowshoeDetector:
             raise InvalidArgument("scope must be a non-empty str of at most 200 characters")
         digest, words = fingerprint(text)
         if words < self.min_words:
-            return None
+            # Few content words: a short message still counts when it is a
+            # real message (not "OK"): fingerprint all of its words instead.
+            if len(text.strip()) < _MIN_SHORT_CHARS:
+                return None
+            digest = _short_fingerprint(text)
         now = ensure_aware(self.clock.now(), "clock.now()")
         key = make_key("snowshoe", scope or "-", digest) if scope else make_key("snowshoe", digest)
         seconds = self.window.total_seconds()

@@ -423,7 +423,8 @@ class DndManager:
         return ensure_aware(self._clock.now(), "clock.now()")
 
     def _states(self, account: str, e164s: list[str]) -> list[LogEntry | None]:
-        states = self._storage.last_many([_key(account, p) for p in e164s])
+        prefix = _key(account, "x")[:-1]  # validated once: "dnd:<account>:"
+        states = self._storage.last_many([prefix + p for p in e164s])
         if len(states) != len(e164s):
             raise StorageError("storage answered last_many with the wrong number of entries")
         return states

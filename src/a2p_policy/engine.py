@@ -54,6 +54,7 @@ from a2p_policy.limits import (
     RateMonitor,
     RateThresholds,
 )
+from a2p_policy.limits.state_packs import US_STATE_CODES
 from a2p_policy.messages import (
     EXEMPT_FROM_SUSPENSION,
     BulkResult,
@@ -100,6 +101,9 @@ _STATUS_WORDS = frozenset(
 _FINAL_OK = frozenset({"delivered", "read"})
 _FINAL_ERROR = frozenset({"undelivered", "failed"})
 _BULK_CHUNK = 5_000
+#: Distinct (brand, body, initial, kind) whose composition and lint are kept.
+_CONTENT_CACHE_SIZE = 8_192
+_CONTENT_CACHE_TEXT_LIMIT = 2_000
 _DAY_SECONDS = 86_400.0
 
 
@@ -267,6 +271,10 @@ class PolicyEngine:
                 )
             self._tollfree_numbers[normalize_phone(number)] = sid
         self._known_brands: set[tuple[str, str]] = set()
+        self._content_cache: dict[
+            tuple[str, str, bool, MessageKind],
+            tuple[ComposedMessage, Violation | None, tuple[Finding, ...]],
+        ] = {}
 
     # ------------------------------------------------------------ helpers
     def composer(self, brand: str) -> MessageComposer:
@@ -416,15 +424,46 @@ class PolicyEngine:
         return None
 
     def _quiet(self, msg: OutboundMessage, now: datetime, *, reserve: bool) -> Violation | None:
-        if self.quiet_hours is None:
-            return None
-        method = self.quiet_hours.reserve if reserve else self.quiet_hours.check
+        return self._quiet_capped(msg, now, reserve=reserve)[0]
+
+    def _quiet_capped(
+        self, msg: OutboundMessage, now: datetime, *, reserve: bool
+    ) -> tuple[Violation | None, bool]:
+        """(violation or None, whether a frequency cap applies). Without a
+        cap, ``QuietHours.reserve`` writes nothing and answers exactly what
+        ``check`` answered for the same instant, so only capped sends need
+        the reservation after the check."""
+        quiet = self.quiet_hours
+        if quiet is None:
+            return None, False
+        if msg.use_case in quiet.exempt_use_cases and _valid_state(msg.state):
+            # Exempt (transactional): QuietHours would allow it without any
+            # storage access; skip building its context (time zones, packs).
+            return None, False
+        method = quiet.reserve if reserve else quiet.check
         result = method(msg.to, now, use_case=msg.use_case, state=msg.state)
+        capped = result.sent_in_24h is not None
         if result.allowed:
-            return None
-        return Violation("quiet_hours", result.reason, retry_at=result.next_allowed_at)
+            return None, capped
+        return Violation("quiet_hours", result.reason, retry_at=result.next_allowed_at), capped
 
     def _content(
+        self, msg: OutboundMessage, initial: bool
+    ) -> tuple[ComposedMessage, Violation | None, tuple[Finding, ...]]:
+        """Compose and lint; cached per distinct (brand, body, initial, kind):
+        both are pure functions of these and of the engine's fixed settings."""
+        key = (msg.brand, msg.body, initial, msg.kind)
+        found = self._content_cache.get(key)
+        if found is not None:
+            return found
+        result = self._compose_and_lint(msg, initial)
+        if len(msg.body) <= _CONTENT_CACHE_TEXT_LIMIT:
+            if len(self._content_cache) >= _CONTENT_CACHE_SIZE:
+                self._content_cache.clear()  # bounded: start over rather than grow
+            self._content_cache[key] = result
+        return result
+
+    def _compose_and_lint(
         self, msg: OutboundMessage, initial: bool
     ) -> tuple[ComposedMessage, Violation | None, tuple[Finding, ...]]:
         composed = self.composer(msg.brand).compose(msg.body, initial=initial, kind=msg.kind)
@@ -554,7 +593,7 @@ class PolicyEngine:
             consent_v = self._consent_violation(states[pos], msg)
             if consent_v:
                 violations.append(consent_v)
-            v = self._quiet(msg, now, reserve=False)
+            v, capped = self._quiet_capped(msg, now, reserve=False)
             if v:
                 violations.append(v)
             initial = self._is_initial(markers[pos], states[pos], now)
@@ -568,7 +607,7 @@ class PolicyEngine:
             elif violations:
                 counts["other"] += 1
             pending.append(
-                _Pending(indices[pos], msg, composed, warnings, initial, violations, pos)
+                _Pending(indices[pos], msg, composed, warnings, initial, violations, pos, capped)
             )
 
         if commit and self.snowshoe is not None:
@@ -625,6 +664,8 @@ class PolicyEngine:
             sent = [p for p in candidates if not p.violations]
             if self.quiet_hours is not None:
                 for p in sent:
+                    if not p.capped:
+                        continue  # no cap: nothing to reserve, the check stands
                     v = self._quiet(p.msg, now, reserve=True)
                     if v:
                         p.violations.append(v)
@@ -812,6 +853,12 @@ class _Pending:
     initial: bool
     violations: list[Violation]
     pos: int
+    capped: bool = False
+
+
+def _valid_state(state: object) -> bool:
+    """What QuietHours accepts as ``state``: None or a US state code."""
+    return state is None or (isinstance(state, str) and state.strip().upper() in US_STATE_CODES)
 
 
 def _marker(stamp: str, consent: ConsentState | None) -> str:

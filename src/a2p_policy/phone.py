@@ -8,12 +8,28 @@ Every number that enters the library passes through :func:`normalize_phone`,
 so it is on the hot path of every message. Input that already looks like
 E.164 takes a fast path (one regex, one cache lookup); every answer, valid or
 not, is kept in a bounded LRU cache keyed by the raw input and region.
+
+NANP fast path (exact, not a heuristic): in phonenumbers' metadata for
+country code 1, every validity pattern of every region ends in at least three
+free digits (any digit matches them; most end in four: NPA-NXX decides, but a few Caribbean
+blocks such as 246-521-x are split by the thousands digit), every region's
+``leading_digits`` looks at no more than seven digits, and the time-zone table
+is keyed by at most ``1`` + six digits. So whether a ``+1`` number with ten
+national digits is valid, and which zones it is in, depend only on its first
+seven national digits (``+1NPANXXd``): both are computed once per such prefix
+(bounded cache) by phonenumbers itself, for a representative number of the
+prefix. :func:`_nanp_significant_digits` checks those facts on the installed
+metadata (parsing the regular expressions) the first time it is needed; when
+they do not hold, every number takes the full phonenumbers path.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from re import _constants as _C  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
 
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
@@ -99,6 +115,10 @@ def _cached(raw: str, region: str) -> tuple[str | None, str]:
 
 
 def _validate_e164(e164: str) -> tuple[str | None, str]:
+    if _NANP.fullmatch(e164) and _nanp_significant_digits():
+        if _nanp_prefix(e164[: 2 + _nanp_significant_digits()])[0]:
+            return e164, ""
+        return None, f"not a valid phone number: {e164!r}"
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException as exc:
@@ -120,13 +140,94 @@ def is_toll_free(number: str) -> bool:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _zones(e164: str) -> tuple[str, ...]:
-    parsed = phonenumbers.parse(e164, None)
+    if _NANP.fullmatch(e164) and _nanp_significant_digits():
+        return _nanp_prefix(e164[: 2 + _nanp_significant_digits()])[1]
+    return _zones_of(phonenumbers.parse(e164, None))
+
+
+def _zones_of(parsed: phonenumbers.PhoneNumber) -> tuple[str, ...]:
     zones = tuple(
         z
         for z in pn_timezone.time_zones_for_number(parsed)
         if "/" in z and z != pn_timezone.UNKNOWN_TIMEZONE
     )
     return tuple(sorted(set(zones)))
+
+
+# ---------------------------------------------------------------- NANP fast path
+_NANP = re.compile(r"\+1[2-9][0-9]{9}")
+#: Distinct ``+1NPANXXd`` prefixes remembered.
+PREFIX_CACHE_SIZE = 65_536
+
+
+@lru_cache(maxsize=PREFIX_CACHE_SIZE)
+def _nanp_prefix(prefix: str) -> tuple[bool, tuple[str, ...]]:
+    """(valid, zones) of every ``+1`` number starting with ``prefix``
+    (``+1`` and the significant national digits), computed by phonenumbers
+    on the prefix padded with zeros to ten national digits."""
+    national = prefix[2:].ljust(10, "0")
+    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(national))
+    if not phonenumbers.is_valid_number(number):
+        return False, ()
+    return True, _zones_of(number)
+
+
+def _free_tail(items: Any) -> int:
+    """How many trailing characters the parsed pattern ``items`` leaves free
+    (any digit matches them), counted conservatively."""
+    free = 0
+    for op, av in reversed(list(items)):
+        if op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+            low, high, sub = av
+            if low == high and list(sub) == [(_C.IN, [(_C.CATEGORY, _C.CATEGORY_DIGIT)])]:
+                free += low
+                continue
+            return free
+        if op is _C.IN and list(av) == [(_C.CATEGORY, _C.CATEGORY_DIGIT)]:
+            free += 1
+            continue
+        if op is _C.SUBPATTERN:
+            return free + _free_tail(av[-1])
+        if op is _C.BRANCH:
+            return free + min(_free_tail(branch) for branch in av[1])
+        return free
+    return free
+
+
+@lru_cache(maxsize=1)
+def _nanp_significant_digits() -> int:
+    """How many leading national digits decide the validity and zones of a
+    +1 number with ten national digits (see the module docstring), or 0
+    when the installed metadata does not allow the fast path."""
+    try:
+        from phonenumbers import tzdata
+        from phonenumbers.phonemetadata import PhoneMetadata
+
+        tail = 10
+        descs = (
+            "general_desc", "fixed_line", "mobile", "toll_free", "premium_rate",
+            "shared_cost", "personal_number", "voip", "pager", "uan", "voicemail",
+        )  # fmt: skip
+        for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]:
+            meta = PhoneMetadata.metadata_for_region(region)
+            if meta is None:
+                return 0
+            for name in descs:
+                desc = getattr(meta, name)
+                pattern = None if desc is None else desc.national_number_pattern
+                if pattern is not None:
+                    tail = min(tail, _free_tail(_parser.parse(pattern)))
+        significant = 10 - tail
+        for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]:
+            meta = PhoneMetadata.metadata_for_region(region)
+            lead = meta.leading_digits if meta is not None else None
+            if lead and _parser.parse(lead).getwidth()[1] > significant:
+                return 0
+        if any(k.startswith("1") and len(k) > 1 + significant for k in tzdata.TIMEZONE_DATA):
+            return 0
+    except Exception:  # pragma: no cover - unexpected metadata layout: take the slow path
+        return 0
+    return significant if significant < 10 else 0
 
 
 def recipient_timezones(number: str) -> tuple[str, ...]:

@@ -69,9 +69,11 @@ class StorageModel(RuleBasedStateMachine):
     # -------------------------------------------------------------- hashes
     @rule(key=KEYS, deltas=st.dictionaries(FIELDS, st.integers(-5, 5), max_size=3), ttl=TTLS)
     def add_counts(self, key: str, deltas: dict[str, int], ttl: float | None) -> None:
-        h = self.hashes.setdefault(key, {})
+        h = dict(self.hashes.get(key, {}))
         for f, d in deltas.items():
             h[f] = h.get(f, 0) + d
+        if h:  # no deltas on a missing key creates nothing, in every backend
+            self.hashes[key] = h
         assert self.storage.add_counts(key, deltas, ttl) == h
 
     @rule(keys=st.lists(KEYS, max_size=4))

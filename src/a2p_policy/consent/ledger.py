@@ -48,7 +48,12 @@ import attrs
 from pydantic import ValidationError
 
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
-from a2p_policy.consent.record import PROOF_ELEMENTS, ConsentRecord, normalize_brand
+from a2p_policy.consent.record import (
+    PROOF_ELEMENTS,
+    ConsentRecord,
+    ConsentSource,
+    normalize_brand,
+)
 from a2p_policy.errors import ConsentError, InvalidArgument, StorageError
 from a2p_policy.phone import normalize_phone
 from a2p_policy.storage.base import Storage, make_key
@@ -258,8 +263,62 @@ def _dump(record: ConsentRecord | None) -> dict[str, Any] | None:
     return data
 
 
+#: Fields of a stored record (what ``_dump`` writes).
+_RECORD_FIELDS: Final = frozenset(ConsentRecord.model_fields)
+_OPTIONAL_TEXT: Final = tuple(
+    name
+    for name in sorted(_RECORD_FIELDS)
+    if name not in {"phone", "brand", "method", "captured_at", "scopes", "express", "source"}
+)
+
+
+def _dump_stored(record: ConsentRecord | None) -> dict[str, Any] | None:
+    """``_dump`` without the unset optional fields (None): a stored event is
+    kept per contact, so every byte counts a million times. Readers fill the
+    missing fields with their None default (pydantic and ``_load`` alike)."""
+    data = _dump(record)
+    return None if data is None else {k: v for k, v in data.items() if v is not None}
+
+
 def _load(data: Any) -> ConsentRecord | None:
-    return None if data is None else ConsentRecord.model_validate(data)
+    """A stored record back as a ConsentRecord.
+
+    Internal hop: every stored record was validated by pydantic when it was
+    granted and written by ``_dump``, so this rebuilds it with
+    ``model_construct`` after structural checks (types, enum values, aware
+    time; a FIRST_PARTY source only) instead of re-running every validator
+    on each read. Anything malformed raises (the caller turns it into a
+    StorageError)."""
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not _RECORD_FIELDS.issuperset(data):
+        raise ValueError("not a consent record")
+    phone, brand, express = data["phone"], data["brand"], data["express"]
+    if not isinstance(phone, str) or not isinstance(brand, str) or type(express) is not bool:
+        raise ValueError("consent record fields have the wrong types")
+    scopes = data["scopes"]
+    if not isinstance(scopes, list):
+        raise ValueError("scopes must be a list")
+    source = ConsentSource(data.get("source", ConsentSource.FIRST_PARTY.value))
+    if source is not ConsentSource.FIRST_PARTY:
+        raise ConsentError(f"stored consent has source {source.value}")
+    fields: dict[str, Any] = {
+        "phone": phone,
+        "brand": brand,
+        "method": OptInMethod(data["method"]),
+        "captured_at": _parse_time(data["captured_at"]),
+        "scopes": frozenset(UseCase(u) for u in scopes),
+        "express": express,
+        "source": source,
+    }
+    for name in _OPTIONAL_TEXT:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{name} must be a str or null")
+        fields[name] = value
+    if fields["captured_at"] is None:
+        raise ValueError("captured_at is missing")
+    return ConsentRecord.model_construct(**fields)
 
 
 def _time(value: datetime | None) -> str | None:
@@ -283,12 +342,12 @@ def _encode(event: ConsentEvent, state: ConsentState) -> str:
             "phone": event.phone,
             "brand": event.brand,
             "reason": event.reason,
-            "record": _dump(event.record),
+            "record": _dump_stored(event.record),
             "state": {
-                "record": _dump(state.record),
+                "record": _dump_stored(state.record),
                 "granted_at": _time(state.granted_at),
                 "revoked_at": _time(state.revoked_at),
-                "revoked_record": _dump(state.revoked_record),
+                "revoked_record": _dump_stored(state.revoked_record),
                 "reinstated_at": _time(state.reinstated_at),
             },
         },
@@ -297,7 +356,7 @@ def _encode(event: ConsentEvent, state: ConsentState) -> str:
     )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32_768)
 def _decode(version: int, raw: str) -> tuple[ConsentEvent, ConsentState]:
     """Decode a stored entry (cached: entries never change)."""
     try:
@@ -530,10 +589,20 @@ class ConsentLedger:
         if isinstance(pairs, str | bytes) or not isinstance(pairs, Sequence):
             raise InvalidArgument("pairs must be a sequence of (phone, brand) tuples")
         keys: list[str] = []
+        # One bulk send names few brands: normalize each distinct one once.
+        brand_keys: dict[object, str] = {}
         for pair in pairs:
             if not isinstance(pair, tuple | list) or len(pair) != 2:
                 raise InvalidArgument(f"each pair must be a (phone, brand) tuple, got {pair!r}")
-            keys.append(self._pair(pair[0], pair[1])[2])
+            phone, brand = pair
+            if not isinstance(phone, str):
+                raise InvalidArgument(f"phone must be a str, got {type(phone).__name__}")
+            bkey = brand_keys.get(brand) if type(brand) is str else None
+            if bkey is None:
+                bkey = _brand_key(normalize_brand(brand))
+                if type(brand) is str:
+                    brand_keys[brand] = bkey
+            keys.append(f"{_LOG}:{normalize_phone(phone)}:{bkey}")
         if not keys:
             return []
         return [

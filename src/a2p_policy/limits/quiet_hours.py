@@ -27,6 +27,7 @@ Why it is built this way
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -67,6 +68,8 @@ FALLBACK_ZONES: tuple[str, ...] = (
 _DAY = timedelta(days=1)
 _WINDOW_SECONDS = 86_400.0
 _MAX_CAS_ATTEMPTS = 32
+#: (zones, packs, minute) whose cap and window verdict are remembered.
+_FACTS_CACHE_SIZE = 4_096
 
 
 @attrs.frozen(slots=True)
@@ -161,6 +164,10 @@ class QuietHours:
         self.storage = resolve_storage(storage)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._prefix = key_part(prefix) if isinstance(prefix, str) and prefix else "quiet"
+        self._facts: dict[
+            tuple[object, ...],
+            tuple[tuple[QuietHoursPack, ...], int | None, str | None],
+        ] = {}
 
     # ------------------------------------------------------------ public API
     def check(
@@ -241,6 +248,36 @@ class QuietHours:
             )
         if not packs:
             return QuietHoursResult(True, when, "no quiet-hours rule configured", zones, when, st)
+        at_ts = when.timestamp()
+        cap, blocked = self._minute_facts(zones, packs, when, at_ts)
+        key = ":".join(
+            (self._prefix, "freq", key_part(e164), key_part(subject) if subject else "*")
+        )
+        return _Context(e164, when, at_ts, st, zones, packs, cap, key, blocked)
+
+    def _minute_facts(
+        self,
+        zones: tuple[str, ...],
+        packs: tuple[QuietHoursPack, ...],
+        when: datetime,
+        at_ts: float,
+    ) -> tuple[int | None, str | None]:
+        """(frequency cap in force, why ``when`` is outside the window or
+        None), a pure function of the zones, the packs and the minute of
+        ``when``: windows open and close on whole minutes, and zone offsets
+        and local dates change only on whole minutes, so every instant of one
+        UTC minute gets the same answer (since 1970 every zone's offset is a
+        whole number of minutes; earlier instants are not cached).
+        Remembered per minute (bounded)."""
+        minute = math.floor(at_ts / 60.0)
+        key = (zones, minute, *map(id, packs))
+        found = self._facts.get(key) if at_ts >= 0 else None
+        if (
+            found is not None
+            and len(found[0]) == len(packs)
+            and all(a is b for a, b in zip(found[0], packs, strict=True))
+        ):
+            return found[1], found[2]
         caps = [
             p.max_marketing_per_24h
             for p in packs
@@ -248,10 +285,12 @@ class QuietHours:
             and any(p.applies_on(when.astimezone(_zone(z)).date()) for z in zones)
         ]
         cap = min(caps) if caps else None
-        key = ":".join(
-            (self._prefix, "freq", key_part(e164), key_part(subject) if subject else "*")
-        )
-        return _Context(e164, when, when.timestamp(), st, zones, packs, cap, key)
+        blocked = self._blocked(zones, packs, when)
+        if at_ts >= 0:
+            if len(self._facts) >= _FACTS_CACHE_SIZE:
+                self._facts.clear()  # bounded: start over rather than grow
+            self._facts[key] = (packs, cap, blocked)
+        return cap, blocked
 
     def _history(self, ctx: _Context) -> tuple[str | None, list[float]]:
         if ctx.cap is None:
@@ -267,10 +306,12 @@ class QuietHours:
         except (ValueError, TypeError) as exc:
             raise StorageError(f"corrupt frequency record at {ctx.key}") from exc
 
-    def _window(self, ctx: _Context, zone: str, day: date) -> tuple[MinuteWindow | None, str]:
-        """The intersection of every pack in force on ``day`` in ``zone``."""
+    def _window(
+        self, packs: tuple[QuietHoursPack, ...], day: date
+    ) -> tuple[MinuteWindow | None, str]:
+        """The intersection of every pack in force on (local date) ``day``."""
         start, end, names = 0, 24 * 60, []
-        for p in ctx.packs:
+        for p in packs:
             if not p.applies_on(day):
                 continue
             w = p.window_on(day)
@@ -284,9 +325,16 @@ class QuietHours:
 
     def _blocked_zone(self, ctx: _Context, t: datetime) -> str | None:
         """None if ``t`` is inside the window in every zone, else a reason."""
-        for z in ctx.zones:
+        if t is ctx.at:
+            return ctx.blocked
+        return self._blocked(ctx.zones, ctx.packs, t)
+
+    def _blocked(
+        self, zones: tuple[str, ...], packs: tuple[QuietHoursPack, ...], t: datetime
+    ) -> str | None:
+        for z in zones:
             local = t.astimezone(_zone(z))
-            w, rule = self._window(ctx, z, local.date())
+            w, rule = self._window(packs, local.date())
             if w is None:
                 return f"no sending allowed on {local:%A} in {z} ({rule})"
             secs = local.hour * 3600 + local.minute * 60 + local.second
@@ -303,7 +351,7 @@ class QuietHours:
             first = start.astimezone(zi).date()
             for i in range(self.horizon_days + 1):
                 day = first + timedelta(days=i)
-                w, _ = self._window(ctx, z, day)
+                w, _ = self._window(ctx.packs, day)
                 if w is None:
                     continue
                 opening = datetime.combine(day, time(w[0] // 60, w[0] % 60), tzinfo=zi)
@@ -361,3 +409,4 @@ class _Context:
     packs: tuple[QuietHoursPack, ...]
     cap: int | None
     key: str
+    blocked: str | None = None

@@ -52,10 +52,12 @@ import attrs
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.errors import ConfigurationError, StorageError
 from a2p_policy.limits._common import (
+    MAX_ACCOUNT_LENGTH,
     check_account,
     check_count,
     key_part,
     load_zone,
+    local_midnight_utc,
     next_local_midnight,
 )
 from a2p_policy.storage.base import Storage
@@ -270,6 +272,7 @@ class RampUpLimiter:
         self.storage = resolve_storage(storage)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._prefix = key_part(prefix)
+        self._day_cache: tuple[datetime, datetime, date, str] | None = None
 
     def __repr__(self) -> str:
         return f"RampUpLimiter({self.schedule!r}, storage={self.storage!r})"
@@ -340,9 +343,13 @@ class RampUpLimiter:
     def reserve(self, account: str, count: int = 1) -> Grant:
         """Reserve ``count`` messages (an int >= 0; 0 only reads) for
         ``account``; the part of the batch beyond what is left is denied."""
-        check_account(account)
-        check_count(count)
-        now = self._now()
+        if type(account) is not str or not account.strip() or len(account) > MAX_ACCOUNT_LENGTH:
+            check_account(account)
+        if type(count) is not int or count < 0:
+            check_count(count)
+        now = self.clock.now()
+        if type(now) is not datetime or now.tzinfo is not UTC:
+            now = ensure_aware(now, "clock.now()")
         if self.schedule.mode is RampMode.CALENDAR:
             return self._reserve_calendar(account, count, now)
         return self._reserve_level(account, count, now)
@@ -430,27 +437,53 @@ class RampUpLimiter:
         today = now.astimezone(self.schedule.zone).date()
         return max(1, (today - start).days + 1)
 
+    def _local_day(self, now: datetime) -> tuple[date, str, datetime]:
+        """(local date, its ISO string, next local midnight in UTC) for ``now``.
+
+        Pure time arithmetic, remembered for the current local day only: the
+        cached answer is reused while ``now`` lies inside that day's bounds."""
+        cached = self._day_cache
+        if cached is not None and cached[0] <= now < cached[1]:
+            return cached[2], cached[3], cached[1]
+        zone = self.schedule.zone
+        today = now.astimezone(zone).date()
+        begins = local_midnight_utc(today, zone)
+        ends = next_local_midnight(now, zone)
+        self._day_cache = (begins, ends, today, today.isoformat())
+        return today, today.isoformat(), ends
+
     def _calendar_context(self, account: str, now: datetime) -> tuple[int, int, str]:
         """(limit, day, counter key) for ``now``."""
+        limit, day, key, _ = self._calendar(account, now)
+        return limit, day, key
+
+    def _calendar(self, account: str, now: datetime) -> tuple[int, int, str, datetime]:
+        """(limit, day, counter key, resets_at) for ``now``: one storage read."""
+        part = key_part(account)
+        prefix = self._prefix
         start_raw, override_raw = self.storage.get_many(
-            [self._key("start", account), self._key("override", account)]
+            [f"{prefix}:start:{part}", f"{prefix}:override:{part}"]
         )
-        day = self._day(self._parse_start(start_raw), now)
-        override = self._parse_override(override_raw)
-        limit = override if override is not None else self.schedule.limit_for_day(day)
-        today = now.astimezone(self.schedule.zone).date()
-        return limit, day, self._key("count", account, today.isoformat())
+        today, iso, resets_at = self._local_day(now)
+        if start_raw is None:
+            day = 1
+        else:
+            start = self._parse_start(start_raw)
+            assert start is not None
+            day = max(1, (today - start).days + 1)
+        if override_raw is not None:
+            limit = self._parse_override(override_raw)
+            assert limit is not None
+        else:
+            limit = self.schedule.limit_for_day(day)
+        return limit, day, f"{prefix}:count:{part}:{iso}", resets_at
 
     def _reserve_calendar(self, account: str, count: int, now: datetime) -> Grant:
-        limit, day, key = self._calendar_context(account, now)
+        limit, day, key, resets_at = self._calendar(account, now)
         granted, used = self.storage.reserve(key, count, limit, _COUNTER_TTL)
+        steady = len(self.schedule.daily_limits) + 1
         return Grant(
-            granted=granted,
-            denied=count - granted,
-            limit=limit,
-            used=used,
-            resets_at=next_local_midnight(now, self.schedule.zone),
-            level=min(day, self.schedule.steady_level),
+            granted, count - granted, limit, used, resets_at, day if day < steady else steady
         )
 
     # ------------------------------------------------------------ level-unlock mode

@@ -225,15 +225,25 @@ def touch_ttl(window: float) -> float:
 
 def make_key(*parts: str) -> str:
     """Join key parts with ``:``; parts may not be empty."""
-    if not parts or any(not isinstance(p, str) or not p for p in parts):
+    for p in parts:
+        if type(p) is not str or not p:
+            raise InvalidArgument(f"key parts must be non-empty strings, got {parts!r}")
+    if not parts:
         raise InvalidArgument(f"key parts must be non-empty strings, got {parts!r}")
     return ":".join(parts)
 
 
 def check_keys(keys: object) -> list[str]:
-    if isinstance(keys, str | bytes) or not isinstance(keys, Sequence):
-        raise InvalidArgument("keys must be a sequence of str")
-    return [check_key(k) for k in keys]
+    if type(keys) is not list:
+        if isinstance(keys, str | bytes) or not isinstance(keys, Sequence):
+            raise InvalidArgument("keys must be a sequence of str")
+        keys = list(keys)
+    # Fast path (every key a non-empty str within the length limit); the
+    # per-key check names the first bad key otherwise.
+    for k in keys:
+        if type(k) is not str or not k or len(k) > MAX_KEY_LENGTH:
+            return [check_key(k) for k in keys]
+    return keys
 
 
 def check_value(value: object) -> str:
@@ -245,7 +255,11 @@ def check_value(value: object) -> str:
 def check_items(items: object) -> list[tuple[str, str]]:
     if not isinstance(items, Mapping):
         raise InvalidArgument("items must be a mapping of key to str value")
-    return [(check_key(k), check_value(v)) for k, v in items.items()]
+    pairs = list(items.items())
+    for k, v in pairs:
+        if type(k) is not str or not k or len(k) > MAX_KEY_LENGTH or type(v) is not str:
+            return [(check_key(k), check_value(v)) for k, v in pairs]
+    return pairs
 
 
 def check_deltas(deltas: object) -> list[tuple[str, int]]:

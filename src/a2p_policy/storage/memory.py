@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from a2p_policy.errors import StorageError
 from a2p_policy.storage.base import (
+    MAX_KEY_LENGTH,
     LogEntry,
     check_amount,
     check_deltas,
@@ -80,13 +81,22 @@ class MemoryStorage:
     def reserve(
         self, key: str, amount: int, limit: int, ttl: float | None = None
     ) -> tuple[int, int]:
-        check_key(key)
-        check_amount(amount)
-        check_amount(limit, "limit")
-        ttl = check_ttl(ttl)
+        # Hot path: the common argument types are checked inline; anything
+        # else goes through the shared checks (same answers, same errors).
+        if type(key) is not str or not key or len(key) > MAX_KEY_LENGTH:
+            check_key(key)
+        if type(amount) is not int or amount < 0:
+            check_amount(amount)
+        if type(limit) is not int or limit < 0:
+            check_amount(limit, "limit")
+        if ttl is not None and not (type(ttl) is float and ttl > 0):
+            ttl = check_ttl(ttl)
         with self._lock:
-            self._check_open()
-            self._live(key)
+            if self._closed:
+                raise StorageError("storage is closed")
+            exp = self._expiry.get(key)
+            if exp is not None and exp <= time.monotonic():
+                self._drop(key)
             used = self._counters.get(key, 0)
             granted = min(amount, max(0, limit - used))
             if granted:
@@ -152,12 +162,16 @@ class MemoryStorage:
     def get_many(self, keys: Sequence[str]) -> list[str | None]:
         keys = check_keys(keys)
         with self._lock:
-            self._check_open()
-            out: list[str | None] = []
-            for k in keys:
-                self._live(k)
-                out.append(self._values.get(k))
-            return out
+            if self._closed:
+                raise StorageError("storage is closed")
+            expiry = self._expiry
+            if expiry:
+                now = time.monotonic()
+                for k in keys:
+                    exp = expiry.get(k)
+                    if exp is not None and exp <= now:
+                        self._drop(k)
+            return list(map(self._values.get, keys))
 
     def put(self, key: str, value: str, ttl: float | None = None) -> None:
         check_key(key)
@@ -257,9 +271,10 @@ class MemoryStorage:
         keys = check_keys(keys)
         with self._lock:
             self._check_open()
+            get = self._logs.get
             out: list[LogEntry | None] = []
             for k in keys:
-                log = self._logs.get(k)
+                log = get(k)
                 out.append((len(log), log[-1]) if log else None)
             return out
 

@@ -589,6 +589,8 @@ class PostgresStorage:
         check_key(key)
         ttl = check_ttl(ttl)
         items = check_deltas(deltas)
+        if not items:  # nothing to add creates nothing, as in every backend: a read
+            return self.get_counts([key])[0]
         row = self._write(
             "add_counts",
             _ADD_COUNTS,

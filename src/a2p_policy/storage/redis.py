@@ -135,7 +135,9 @@ return left
 
 # KEYS[1] hash; ARGV ttl_ms ('' for none), then field, delta pairs. The field
 # '' (never a caller's field name) marks the hash as existing even when empty.
+# No deltas only reads: nothing to add creates nothing, as in every backend.
 _ADD_COUNTS: Final = """
+if #ARGV < 2 then return redis.call('HGETALL', KEYS[1]) end
 redis.call('HSETNX', KEYS[1], '', '0')
 for i = 2, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])

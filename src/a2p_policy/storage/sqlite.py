@@ -227,18 +227,32 @@ class SQLiteStorage:
             )
         except (sqlite3.Error, OSError, ValueError) as exc:
             raise StorageUnavailable(f"cannot open SQLite database {self._path!r}: {exc}") from exc
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(f"PRAGMA synchronous = {self._synchronous}")
-            self._migrate(conn)
-        except sqlite3.Error as exc:
-            conn.close()
-            raise self._error(exc, "opening") from exc
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        # Several processes opening a new file at once race to switch it to
+        # WAL and to migrate it; SQLite answers some of those races with an
+        # immediate "locked" that no busy handler waits out, so the opening
+        # steps are retried (with a short backoff) until the timeout.
+        deadline = time.monotonic() + self._timeout
+        pause = 0.005
+        while True:
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+                (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+                if str(mode).lower() != "wal" and self._path != ":memory:":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+                self._migrate(conn)
+            except sqlite3.Error as exc:
+                busy = isinstance(self._error(exc, "opening"), StorageUnavailable)
+                if busy and time.monotonic() + pause < deadline:
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.25)
+                    continue
+                conn.close()
+                raise self._error(exc, "opening") from exc
+            except BaseException:
+                conn.close()
+                raise
+            return conn
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
@@ -416,6 +430,8 @@ class SQLiteStorage:
                     "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
                     [(key, f, current[f]) for f in dict(items)],
                 )
+            if not items:
+                return current  # nothing to add creates nothing, as in every backend
             if meta is None:
                 conn.execute(
                     "INSERT INTO hash_keys (key, expires) VALUES (?, ?)",

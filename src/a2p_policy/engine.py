@@ -49,6 +49,7 @@ from a2p_policy.limits import (
     HealthLevel,
     MonitorStatus,
     QuietHours,
+    QuietHoursResult,
     RampSchedule,
     RampUpLimiter,
     RateMonitor,
@@ -427,7 +428,12 @@ class PolicyEngine:
         return self._quiet_capped(msg, now, reserve=reserve)[0]
 
     def _quiet_capped(
-        self, msg: OutboundMessage, now: datetime, *, reserve: bool
+        self,
+        msg: OutboundMessage,
+        now: datetime,
+        *,
+        reserve: bool,
+        memo: dict[tuple[object, ...], QuietHoursResult] | None = None,
     ) -> tuple[Violation | None, bool]:
         """(violation or None, whether a frequency cap applies). Without a
         cap, ``QuietHours.reserve`` writes nothing and answers exactly what
@@ -440,8 +446,13 @@ class PolicyEngine:
             # Exempt (transactional): QuietHours would allow it without any
             # storage access; skip building its context (time zones, packs).
             return None, False
-        method = quiet.reserve if reserve else quiet.check
-        result = method(msg.to, now, use_case=msg.use_case, state=msg.state)
+        if memo is not None and not reserve:
+            result = quiet.check_shared(
+                msg.to, now, use_case=msg.use_case, state=msg.state, memo=memo
+            )
+        else:
+            method = quiet.reserve if reserve else quiet.check
+            result = method(msg.to, now, use_case=msg.use_case, state=msg.state)
         capped = result.sent_in_24h is not None
         if result.allowed:
             return None, capped
@@ -579,6 +590,7 @@ class PolicyEngine:
         states = self.consent.states([(m.to, m.brand) for m in chunk])
         markers = self.storage.get_many([self._conv_key(m) for m in chunk])
         pending: list[_Pending] = []
+        quiet_memo: dict[tuple[object, ...], QuietHoursResult] = {}
         for pos, msg in enumerate(chunk):
             violations: list[Violation] = []
             v = self._sender_violation(msg.sender, sender_cache)
@@ -593,7 +605,7 @@ class PolicyEngine:
             consent_v = self._consent_violation(states[pos], msg)
             if consent_v:
                 violations.append(consent_v)
-            v, capped = self._quiet_capped(msg, now, reserve=False)
+            v, capped = self._quiet_capped(msg, now, reserve=False, memo=quiet_memo)
             if v:
                 violations.append(v)
             initial = self._is_initial(markers[pos], states[pos], now)
@@ -680,7 +692,10 @@ class PolicyEngine:
                 )
                 for p in sent:
                     self._remember_brand(account, p.msg.brand)
-                self.monitor.record_sent(account, len(sent))
+                # Counted now, judged by the next decision's status(): sending
+                # more can only lower the opt-out rate, except by reaching the
+                # minimum volume, which that next status() sees first.
+                self.monitor.count_sent(account, len(sent))
         for p in pending:
             retry = max((v.retry_at for v in p.violations if v.retry_at), default=None)
             out[p.index] = Decision(

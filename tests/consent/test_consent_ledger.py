@@ -229,9 +229,45 @@ def test_events_are_versioned_json(ledger: ConsentLedger) -> None:
     entries = ledger.storage.read(f"consent:log:{PHONE}:acme")
     assert len(entries) == 1
     data = json.loads(entries[0][1])
-    assert data["format"] == 1
+    assert data["format"] == 2
     assert data["kind"] == "GRANT"
-    assert data["state"]["record"]["phone"] == PHONE
+    assert data["phone"] == PHONE
+    # Compact: the state's record is the event's, written once; no nulls.
+    assert data["state"]["record"] == "event"
+    assert "phone" not in data["record"]
+    assert "null" not in entries[0][1]
+
+
+# An entry written by the first (verbose) format, as stored by earlier builds.
+FORMAT_1 = (
+    '{"format":1,"kind":"REVOKE","at":"2026-01-06T10:00:00+00:00","phone":"+14155550100",'
+    '"brand":"Acme","reason":"STOP","record":null,"state":{"record":null,'
+    '"granted_at":"2026-01-05T19:00:00+00:00","revoked_at":"2026-01-06T10:00:00+00:00",'
+    '"revoked_record":{"phone":"+14155550100","brand":"Acme","method":"WEB_FORM",'
+    '"captured_at":"2026-01-05T19:00:00Z","scopes":["MARKETING"],"express":true,'
+    '"source":"FIRST_PARTY","source_url":"https://acme.example.com/join","consent_text":null},'
+    '"reinstated_at":null}}'
+)
+
+
+def test_format_1_entries_are_still_read(ledger: ConsentLedger) -> None:
+    ledger.storage.append("consent:log:+14155550100:acme", FORMAT_1)
+    state = ledger.current("+14155550100", "Acme")
+    assert state is not None
+    assert not state.granted
+    assert state.revoked_record is not None
+    assert state.revoked_record.source_url == "https://acme.example.com/join"
+    assert state.revoked_record.scopes == frozenset({UseCase.MARKETING})
+    [event] = ledger.history("+14155550100", "Acme")
+    assert event.reason == "STOP"
+
+
+def test_format_2_state_referring_to_a_missing_record_is_corrupt(ledger: ConsentLedger) -> None:
+    bad = json.loads(FORMAT_1)
+    bad.update(format=2, state={"record": "event"})
+    ledger.storage.append(f"consent:log:{OTHER}:acme", json.dumps(bad))
+    with pytest.raises(StorageError, match="missing event record"):
+        ledger.current(OTHER, "Acme")
 
 
 def test_corrupt_or_unknown_entries_raise_storage_error(ledger: ConsentLedger) -> None:

@@ -169,7 +169,8 @@ def test_corrupt_stored_records_are_refused(change: dict[str, object]) -> None:
     import json
 
     data = json.loads(raw)
-    data["state"]["record"].update(change)
+    assert data["state"]["record"] == "event"  # format 2: written once, in the event
+    data["record"].update(change)
     corrupt = MemoryStorage()
     corrupt.append(key, json.dumps(data))
     with pytest.raises(StorageError):

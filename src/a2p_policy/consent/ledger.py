@@ -71,7 +71,9 @@ __all__ = [
 ]
 
 #: Version of the JSON format of stored events.
-EVENT_FORMAT: Final = 1
+EVENT_FORMAT: Final = 2
+#: Formats this version reads (1: the first, verbose one; 2: compact).
+READABLE_FORMATS: Final = frozenset({1, 2})
 #: How many times a change is recomputed after losing an append race.
 MAX_ATTEMPTS: Final = 500
 #: Longest reason kept with an event (longer ones are cut, never refused:
@@ -333,57 +335,116 @@ def _parse_time(value: Any) -> datetime | None:
     return ensure_aware(datetime.fromisoformat(value), "stored time")
 
 
+def _record_out(record: ConsentRecord | None, phone: str, brand: str) -> dict[str, Any] | None:
+    """A record as stored in format 2: unset fields, the default FIRST_PARTY
+    source, and the phone and brand of its event (the same for every record
+    of one log) are left out."""
+    data = _dump_stored(record)
+    if data is None:
+        return None
+    if data.get("phone") == phone:
+        del data["phone"]
+    if data.get("brand") == brand:
+        del data["brand"]
+    if data.get("source") == ConsentSource.FIRST_PARTY.value:
+        del data["source"]
+    return data
+
+
+def _record_in(data: Any, phone: str, brand: str) -> ConsentRecord | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("a stored record must be an object")
+    return _load({"phone": phone, "brand": brand, **data})
+
+
+#: In format 2, ``state.record`` holding this string means "the event's record".
+_SAME_AS_EVENT: Final = "event"
+
+
 def _encode(event: ConsentEvent, state: ConsentState) -> str:
-    return json.dumps(
-        {
-            "format": EVENT_FORMAT,
-            "kind": event.kind.value,
-            "at": event.at.isoformat(),
-            "phone": event.phone,
-            "brand": event.brand,
-            "reason": event.reason,
-            "record": _dump_stored(event.record),
-            "state": {
-                "record": _dump_stored(state.record),
-                "granted_at": _time(state.granted_at),
-                "revoked_at": _time(state.revoked_at),
-                "revoked_record": _dump_stored(state.revoked_record),
-                "reinstated_at": _time(state.reinstated_at),
-            },
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    """Format 2: compact. Kept per (phone, brand) for years, one entry per
+    change, so a million contacts pay for every byte: None values are left
+    out, and the state's record is written once when it is the event's."""
+    phone, brand = event.phone, event.brand
+    record = _record_out(event.record, phone, brand)
+    data: dict[str, Any] = {
+        "format": EVENT_FORMAT,
+        "kind": event.kind.value,
+        "at": event.at.isoformat(),
+        "phone": phone,
+        "brand": brand,
+    }
+    if event.reason:
+        data["reason"] = event.reason
+    if record is not None:
+        data["record"] = record
+    st: dict[str, Any] = {}
+    if state.record is not None:
+        st["record"] = (
+            _SAME_AS_EVENT
+            if event.record is not None and state.record == event.record
+            else _record_out(state.record, phone, brand)
+        )
+    for name, value in (
+        ("granted_at", state.granted_at),
+        ("revoked_at", state.revoked_at),
+        ("reinstated_at", state.reinstated_at),
+    ):
+        if value is not None:
+            st[name] = value.isoformat()
+    if state.revoked_record is not None:
+        st["revoked_record"] = _record_out(state.revoked_record, phone, brand)
+    data["state"] = st
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 @lru_cache(maxsize=32_768)
 def _decode(version: int, raw: str) -> tuple[ConsentEvent, ConsentState]:
-    """Decode a stored entry (cached: entries never change)."""
+    """Decode a stored entry, format 1 or 2 (cached: entries never change)."""
     try:
         data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("format") != EVENT_FORMAT:
-            fmt = data.get("format") if isinstance(data, dict) else None
+        fmt = data.get("format") if isinstance(data, dict) else None
+        if fmt not in READABLE_FORMATS:
             raise StorageError(f"unsupported consent event format {fmt!r} (version {version})")
         at = _parse_time(data["at"])
         assert at is not None
+        phone, brand = str(data["phone"]), str(data["brand"])
+        st = data["state"]
+        if not isinstance(st, dict):
+            raise TypeError("state must be an object")
+        if fmt == 1:
+            record = _load(data["record"])
+            state_record = _load(st["record"])
+            revoked_record = _load(st["revoked_record"])
+        else:
+            record = _record_in(data.get("record"), phone, brand)
+            raw_state_record = st.get("record")
+            if raw_state_record == _SAME_AS_EVENT:
+                if record is None:
+                    raise ValueError("state refers to a missing event record")
+                state_record = record
+            else:
+                state_record = _record_in(raw_state_record, phone, brand)
+            revoked_record = _record_in(st.get("revoked_record"), phone, brand)
         event = ConsentEvent(
             kind=ConsentEventKind(data["kind"]),
             at=at,
-            phone=str(data["phone"]),
-            brand=str(data["brand"]),
-            record=_load(data["record"]),
+            phone=phone,
+            brand=brand,
+            record=record,
             reason=str(data.get("reason", "")),
             version=version,
         )
-        st = data["state"]
         state = ConsentState(
-            phone=event.phone,
-            brand=event.brand,
-            record=_load(st["record"]),
-            granted_at=_parse_time(st["granted_at"]),
-            revoked_at=_parse_time(st["revoked_at"]),
-            revoked_record=_load(st["revoked_record"]),
-            reinstated_at=_parse_time(st["reinstated_at"]),
+            phone=phone,
+            brand=brand,
+            record=state_record,
+            granted_at=_parse_time(st.get("granted_at")),
+            revoked_at=_parse_time(st.get("revoked_at")),
+            revoked_record=revoked_record,
+            reinstated_at=_parse_time(st.get("reinstated_at")),
             updated_at=at,
             version=version,
         )
@@ -437,7 +498,7 @@ class ConsentLedger:
     def _ensure_indexed(self, phone: str, brand: str) -> None:
         key = make_key(_INDEX, phone)
         bkey = _brand_key(brand)
-        entry = json.dumps({"format": EVENT_FORMAT, "key": bkey, "brand": brand})
+        entry = json.dumps({"key": bkey, "brand": brand}, separators=(",", ":"), ensure_ascii=False)
         for attempt in range(MAX_ATTEMPTS):
             entries = self._storage.read(key)
             if any(_index_key(raw) == bkey for _, raw in entries):

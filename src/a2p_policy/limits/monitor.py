@@ -460,6 +460,19 @@ class RateMonitor:
         check_count(count)
         return self._record(account, {"sent": count})
 
+    def count_sent(self, account: str, count: int = 1) -> None:
+        """Count ``count`` messages sent, like :meth:`record_sent`, without
+        judging the level now (one storage write, no read): the next
+        :meth:`status` (which every decision of the engine starts with) judges
+        the new counts, trips a suspension and notifies subscribers then."""
+        check_account(account)
+        check_count(count)
+        if count:
+            bucket = self.window.current_bucket(self._now())
+            self.storage.add_counts(
+                self._key("counts", account, bucket), {"sent": count}, self.window.ttl
+            )
+
     def record_outcome(
         self, account: str, *, delivered: bool, error_code: int | str | None = None
     ) -> MonitorStatus:

@@ -214,6 +214,37 @@ class QuietHours:
                 return attrs.evolve(result, sent_in_24h=len(recent) + 1)
         raise StorageError(f"frequency record of {ctx.phone} kept changing; try again")
 
+    def check_shared(
+        self,
+        phone: str,
+        at: datetime,
+        *,
+        use_case: UseCase,
+        state: str | None = None,
+        memo: dict[tuple[object, ...], QuietHoursResult],
+    ) -> QuietHoursResult:
+        """:meth:`check` for many numbers at one instant ``at`` (a bulk
+        send): answers that do not depend on the number itself (no frequency
+        cap in force, so no per-number history) are shared through ``memo``
+        by time zones, state and use case. ``memo`` belongs to one instant and
+        one caller: start a new one for another ``at``."""
+        e164 = normalize_phone(phone)
+        if state is None:
+            st = state_for_number(e164)
+        elif isinstance(state, str) and state.strip().upper() in US_STATE_CODES:
+            st = state.strip().upper()
+        else:  # the full check names the error
+            return self.check(e164, at, use_case=use_case, state=state)
+        zones = recipient_timezones(e164) or FALLBACK_ZONES
+        key = (zones, st, use_case, at)
+        found = memo.get(key)
+        if found is not None:
+            return found
+        result = self.check(e164, at, use_case=use_case, state=state)
+        if result.sent_in_24h is None:  # no cap, no history: the same for every number
+            memo[key] = result
+        return result
+
     def state_for(self, phone: str) -> str | None:
         """The state whose pack applies by area code (None if no pack state)."""
         return state_for_number(phone)

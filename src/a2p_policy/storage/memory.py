@@ -4,13 +4,25 @@ Thread-safe (one lock; every operation is atomic), nothing persisted. TTLs
 are honoured lazily on this machine's monotonic clock: an expired key reads
 as missing and is dropped the next time a sweep runs (every few thousand
 writes), so memory stays bounded by the live keys.
+
+Log entries are kept compactly, since a log per contact (the consent
+ledger's) is the bulk of a large contact list: a log of one entry is the
+entry itself, not a list; entries of ``PACK_MIN`` characters or more are kept
+deflated with a preset dictionary of the library's own record vocabulary
+(about a third of their size; reading one back costs a microsecond or two);
+short ones are interned, so the thousands of identical index entries share
+one string. None of it shows through the port: what is read is what was
+written.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import zlib
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 from a2p_policy.errors import StorageError
 from a2p_policy.storage.base import (
@@ -31,6 +43,46 @@ __all__ = ["MemoryStorage"]
 
 _SWEEP_EVERY = 4096
 
+#: Log entries at least this long are stored deflated.
+PACK_MIN: Final = 160
+#: Log entries at most this long are interned (shared when equal).
+_INTERN_MAX: Final = 64
+#: Preset deflate dictionary: the field names and enum values the library
+#: writes into its logs (consent events, DND audit entries). Changing it only
+#: changes how well entries compress, never what they read back as; it must
+#: not change while a MemoryStorage holds entries packed with it.
+_ZDICT: Final = (
+    b'"reason":"STOP","keyword":"STOP","details":"","evidence_url":"https://",'
+    b'"ip_address":"","address":"","email":"","name":"","revoked_record":{'
+    b'"reinstated_at":"","revoked_at":"","kind":"REVOKE","kind":"REINSTATE",'
+    b'"source":"FIRST_PARTY","method":"VERBAL","method":"PAPER_FORM",'
+    b'"method":"VIA_TEXT","method":"MOBILE_QR_CODE","scopes":["TWO_FACTOR_AUTHENTICATION",'
+    b'"CUSTOMER_CARE","DELIVERY_NOTIFICATIONS","SECURITY_ALERT","FRAUD_ALERT_MESSAGING",'
+    b'"ACCOUNT_NOTIFICATIONS","MARKETING"],"express":false,"express":true,'
+    b'"source_url":"https://www.","consent_text":"I agree to receive messages from '
+    b'","state":{"record":"event","granted_at":"2026-01-01T00:00:00+00:00"}}'
+    b'{"format":2,"kind":"GRANT","at":"2026-01-01T00:00:00+00:00","phone":"+1",'
+    b'"brand":"","record":{"method":"WEB_FORM","captured_at":"2026-01-01T00:00:00Z",'
+)
+
+
+def _pack(entry: str) -> str | bytes:
+    """What a log keeps for ``entry`` (see the module docstring)."""
+    if len(entry) < PACK_MIN:
+        return sys.intern(entry) if len(entry) <= _INTERN_MAX else entry
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
+    data = packer.compress(entry.encode("utf-8", "surrogatepass")) + packer.flush()
+    # A bytes object costs 16 bytes less than an ASCII str of the same length.
+    return data if len(data) < len(entry) else entry
+
+
+def _unpack(stored: str | bytes) -> str:
+    if type(stored) is str:
+        return stored
+    assert isinstance(stored, bytes)
+    unpacker = zlib.decompressobj(-15, _ZDICT)
+    return (unpacker.decompress(stored) + unpacker.flush()).decode("utf-8", "surrogatepass")
+
 
 class MemoryStorage:
     """In-memory :class:`~a2p_policy.storage.base.Storage`."""
@@ -40,7 +92,9 @@ class MemoryStorage:
         self._counters: dict[str, int] = {}
         self._hashes: dict[str, dict[str, int]] = {}
         self._values: dict[str, str] = {}
-        self._logs: dict[str, list[str]] = {}
+        # A log of one entry (most of them: one consent grant per contact) is
+        # kept as the bare (packed) entry; a list from the second entry on.
+        self._logs: dict[str, str | bytes | list[str | bytes]] = {}
         self._sets: dict[str, dict[str, float]] = {}
         self._expiry: dict[str, float] = {}
         self._writes = 0
@@ -247,14 +301,19 @@ class MemoryStorage:
             check_amount(expect_version, "expect_version")
         with self._lock:
             self._check_open()
-            log = self._logs.setdefault(key, [])
-            if expect_version is not None and expect_version != len(log):
-                if not log:
-                    del self._logs[key]
+            log = self._logs.get(key)
+            size = 0 if log is None else len(log) if type(log) is list else 1
+            if expect_version is not None and expect_version != size:
                 return None
-            log.append(entry)
+            packed = _pack(entry)
+            if log is None:
+                self._logs[key] = packed
+            elif isinstance(log, list):
+                log.append(packed)
+            else:
+                self._logs[key] = [log, packed]
             self._writes += 1
-            return len(log)
+            return size + 1
 
     def read(self, key: str, *, after: int = 0, limit: int | None = None) -> list[LogEntry]:
         check_key(key)
@@ -263,9 +322,10 @@ class MemoryStorage:
             check_amount(limit, "limit")
         with self._lock:
             self._check_open()
-            log = self._logs.get(key, ())
+            found = self._logs.get(key)
+            log = () if found is None else found if isinstance(found, list) else (found,)
             stop = len(log) if limit is None else min(len(log), after + limit)
-            return [(i + 1, log[i]) for i in range(after, stop)]
+            return [(i + 1, _unpack(log[i])) for i in range(after, stop)]
 
     def last_many(self, keys: Sequence[str]) -> list[LogEntry | None]:
         keys = check_keys(keys)
@@ -275,7 +335,14 @@ class MemoryStorage:
             out: list[LogEntry | None] = []
             for k in keys:
                 log = get(k)
-                out.append((len(log), log[-1]) if log else None)
+                if log is None:
+                    out.append(None)
+                elif type(log) is str:
+                    out.append((1, log))
+                elif isinstance(log, list):
+                    out.append((len(log), _unpack(log[-1])))
+                else:
+                    out.append((1, _unpack(log)))
             return out
 
     # ------------------------------------------------------------ recency sets

@@ -795,15 +795,19 @@ class PolicyEngine:
         brands = (brand,) if brand is not None else tuple(self.brands(account))
         label = brand if brand is not None else (brands[0] if len(brands) == 1 else "")
         confirm_key = f"engine:optout-confirmed:{account}:{e164}"
+
+        def answer(reply: str | None, **flags: Any) -> InboundResult:
+            return InboundResult(
+                kind=match.kind,
+                reply=reply,
+                keyword=match.keyword,
+                certainty=match.certainty,
+                **flags,
+            )
+
+        if match.kind in (KeywordKind.OPT_OUT, KeywordKind.OPT_IN) and not match.honor:
+            return answer(None, needs_review=True)
         if match.kind is KeywordKind.OPT_OUT:
-            if not match.honor:
-                return InboundResult(
-                    kind=match.kind,
-                    reply=None,
-                    keyword=match.keyword,
-                    certainty=match.certainty,
-                    needs_review=True,
-                )
             self.dnd.opt_out(account, e164, keyword=match.keyword or "STOP")
             for b in brands:
                 self.consent.revoke(e164, b, reason=f"opt-out keyword {match.keyword}")
@@ -814,46 +818,18 @@ class PolicyEngine:
             )
             if send_confirmation and self.storage.put_if_absent(confirm_key, "1"):
                 reply = _fill(self.opt_out_reply, label)
-            return InboundResult(
-                kind=match.kind,
-                reply=reply,
-                keyword=match.keyword,
-                certainty=match.certainty,
-                honored=True,
-                brands=brands,
-            )
+            return answer(reply, honored=True, brands=brands)
         if match.kind is KeywordKind.OPT_IN:
-            if not match.honor:
-                return InboundResult(
-                    kind=match.kind,
-                    reply=None,
-                    keyword=match.keyword,
-                    certainty=match.certainty,
-                    needs_review=True,
-                )
             self.dnd.opt_in(account, e164)
             restored = tuple(b for b in brands if self.consent.reinstate(e164, b))
             self.storage.delete(confirm_key)
             reply = _fill(self.opt_in_reply, label) if self.opt_in_reply is not None else None
-            return InboundResult(
-                kind=match.kind,
-                reply=reply,
-                keyword=match.keyword,
-                certainty=match.certainty,
-                honored=True,
-                brands=restored,
-            )
+            return answer(reply, honored=True, brands=restored)
         if match.kind is KeywordKind.HELP:
             reply = _fill(self.help_reply, label)
             if toll_free and self.dnd.get(account, e164) is DndKind.PERMANENT:
                 reply = None
-            return InboundResult(
-                kind=match.kind,
-                reply=reply,
-                keyword=match.keyword,
-                certainty=match.certainty,
-                honored=match.honor,
-            )
+            return answer(reply, honored=match.honor)
         return InboundResult(kind=match.kind, reply=None)
 
 

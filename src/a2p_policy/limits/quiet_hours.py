@@ -100,6 +100,16 @@ def state_for_number(phone: str) -> str | None:
     return None
 
 
+def _pack_state(e164: str, state: object) -> str | None:
+    """The state whose pack applies: ``state`` (a US state code) when given,
+    else the one of the number's area code."""
+    if state is None:
+        return state_for_number(e164)
+    if isinstance(state, str) and state.strip().upper() in US_STATE_CODES:
+        return state.strip().upper()
+    raise InvalidArgument(f"state must be a two-letter US state code or None, got {state!r}")
+
+
 @lru_cache(maxsize=256)
 def _zone(name: str) -> ZoneInfo:
     return load_zone(name)
@@ -229,12 +239,7 @@ class QuietHours:
         by time zones, state and use case. ``memo`` belongs to one instant and
         one caller: start a new one for another ``at``."""
         e164 = normalize_phone(phone)
-        if state is None:
-            st = state_for_number(e164)
-        elif isinstance(state, str) and state.strip().upper() in US_STATE_CODES:
-            st = state.strip().upper()
-        else:  # the full check names the error
-            return self.check(e164, at, use_case=use_case, state=state)
+        st = _pack_state(e164, state)
         zones = recipient_timezones(e164) or FALLBACK_ZONES
         key = (zones, st, use_case, at)
         found = memo.get(key)
@@ -261,14 +266,7 @@ class QuietHours:
         e164 = normalize_phone(phone)
         when = ensure_aware(self.clock.now() if at is None else at, "at")
         uc = _use_case(use_case)
-        if state is None:
-            st = state_for_number(e164)
-        elif isinstance(state, str) and state.strip().upper() in US_STATE_CODES:
-            st = state.strip().upper()
-        else:
-            raise InvalidArgument(
-                f"state must be a two-letter US state code or None, got {state!r}"
-            )
+        st = _pack_state(e164, state)
         if subject is not None and not isinstance(subject, str):
             raise InvalidArgument(f"subject must be a str or None, got {subject!r}")
         zones = recipient_timezones(e164) or FALLBACK_ZONES

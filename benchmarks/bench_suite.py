@@ -127,6 +127,7 @@ def build_engine(storage: Storage, phones: list[str]) -> PolicyEngine:
     template = ConsentRecord(
         phone=phones[0],
         brand="Acme",
+        account="acct",
         method=OptInMethod.WEB_FORM,
         captured_at=START,
         scopes=frozenset({UseCase.ACCOUNT_NOTIFICATIONS, UseCase.MARKETING}),

@@ -40,11 +40,12 @@ import attrs
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.compose import AppendPolicy, ComposedMessage, MessageComposer
 from a2p_policy.consent import ConsentLedger, ConsentState
+from a2p_policy.consent.record import ConsentScope
 from a2p_policy.content import ContentLinter, SnowshoeDetector
 from a2p_policy.dnd import DndEntry, DndKind, DndManager
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 from a2p_policy.findings import Finding, Severity
-from a2p_policy.keywords import KeywordClassifier, KeywordConfig, KeywordKind
+from a2p_policy.keywords import KeywordClassifier, KeywordConfig, KeywordKind, KeywordMatch
 from a2p_policy.limits import (
     HealthLevel,
     MonitorStatus,
@@ -67,7 +68,7 @@ from a2p_policy.messages import (
     Violation,
 )
 from a2p_policy.phone import is_toll_free, normalize_phone
-from a2p_policy.storage import Storage, resolve_storage
+from a2p_policy.storage import Storage, make_key, resolve_storage
 from a2p_policy.usecases import UseCase
 
 __all__ = ["DEFAULT_HELP_REPLY", "DEFAULT_OPT_IN_REPLY", "DEFAULT_OPT_OUT_REPLY", "PolicyEngine"]
@@ -175,13 +176,20 @@ class PolicyEngine:
         conversation_ttl: timedelta | None = None,
         snowshoe: SnowshoeDetector | bool = False,
         temporary_dnd_expiry: Mapping[int, timedelta] | None = None,
+        consent_scope: ConsentScope = ConsentScope.ACCOUNT,
     ) -> None:
         if clock is not None and not isinstance(clock, Clock):
             raise ConfigurationError(f"clock must be a Clock, got {type(clock).__name__}")
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.storage: Storage = resolve_storage(storage)
         s, c = self.storage, self.clock
-        self.consent = ConsentLedger(storage=s, clock=c)
+        if not isinstance(consent_scope, ConsentScope):
+            raise ConfigurationError(
+                "consent_scope must be ConsentScope.ACCOUNT (consent belongs to the account "
+                f"that collected it) or ConsentScope.BRAND, got {consent_scope!r}"
+            )
+        self.consent_scope = consent_scope
+        self.consent = ConsentLedger(storage=s, clock=c, scope=consent_scope)
         self.dnd = DndManager(storage=s, clock=c, temporary_expiry=temporary_dnd_expiry)
         self.ramp = RampUpLimiter(schedule, storage=s, clock=c)
         self.monitor = RateMonitor(
@@ -300,7 +308,7 @@ class PolicyEngine:
 
     @staticmethod
     def _conv_key(msg: OutboundMessage) -> str:
-        return f"engine:conv:{msg.account}:{msg.sender}:{msg.to}"
+        return make_key("engine", "conv", msg.account, msg.sender, msg.to)
 
     def _is_initial(self, marker: str | None, consent: ConsentState | None, now: datetime) -> bool:
         """Initial: no outbound message to this contact since the consent was
@@ -489,8 +497,8 @@ class PolicyEngine:
     def _remember_brand(self, account: str, brand: str) -> None:
         if (account, brand) in self._known_brands:
             return
-        if self.storage.put_if_absent(f"engine:brand:{account}:{brand}", "1"):
-            self.storage.append(f"engine:brands:{account}", brand)
+        if self.storage.put_if_absent(make_key("engine", "brand", account, brand), "1"):
+            self.storage.append(make_key("engine", "brands", account), brand)
         if len(self._known_brands) < 100_000:
             self._known_brands.add((account, brand))
 
@@ -498,7 +506,7 @@ class PolicyEngine:
         """Every brand ``account`` has sent as (oldest first)."""
         _check_account(account)
         seen: list[str] = []
-        for _, brand in self.storage.read(f"engine:brands:{account}"):
+        for _, brand in self.storage.read(make_key("engine", "brands", account)):
             if brand not in seen:
                 seen.append(brand)
         return seen
@@ -587,7 +595,10 @@ class PolicyEngine:
         sender_cache: dict[str, Violation | None],
     ) -> str:
         entries = self.dnd.entries(account, [m.to for m in chunk])
-        states = self.consent.states([(m.to, m.brand) for m in chunk])
+        states = self.consent.states(
+            [(m.to, m.brand) for m in chunk],
+            account=account,
+        )
         markers = self.storage.get_many([self._conv_key(m) for m in chunk])
         pending: list[_Pending] = []
         quiet_memo: dict[tuple[object, ...], QuietHoursResult] = {}
@@ -746,7 +757,7 @@ class PolicyEngine:
             if not isinstance(message_sid, str) or not message_sid.strip():
                 raise InvalidArgument("message_sid must be a non-empty str or None")
             stage = "final" if word in _FINAL_OK | _FINAL_ERROR else word
-            marker = f"engine:status:{account}:{message_sid.strip()}:{stage}"
+            marker = make_key("engine", "status", account, message_sid.strip(), stage)
             if not self.storage.put_if_absent(marker, word, ttl=7 * _DAY_SECONDS):
                 return StatusResult(counted=False, duplicate=True)
         if word in ("sent", "delivered", "read"):
@@ -771,6 +782,7 @@ class PolicyEngine:
         *,
         brand: str | None = None,
         to: str | None = None,
+        message_sid: str | None = None,
     ) -> InboundResult:
         """Act on an inbound message.
 
@@ -783,6 +795,14 @@ class PolicyEngine:
         nothing and is flagged ``needs_review``. ``to`` is your number that
         received the message: for a toll-free number only START/UNSTOP
         re-subscribe and the carrier sends the opt-out confirmation.
+
+        ``message_sid`` (Twilio's ``MessageSid``) makes the call replay-proof:
+        a message seen before returns ``duplicate=True`` and changes nothing,
+        so a webhook retried by Twilio, or a captured signed START replayed
+        after a later STOP, never undoes an opt-out. The SID is claimed
+        before acting; if the process dies in between, a retried opt-out is
+        applied again (opting out twice is harmless) while a retried opt-in
+        stays a duplicate (fail closed: the contact can text START again).
         """
         _check_account(account)
         e164 = normalize_phone(phone)
@@ -790,11 +810,45 @@ class PolicyEngine:
             raise InvalidArgument(f"body must be a str, got {type(body).__name__}")
         if brand is not None and (not isinstance(brand, str) or not brand.strip()):
             raise InvalidArgument("brand must be a non-empty str or None")
+        sid = _check_sid(message_sid)
         toll_free = to is not None and is_toll_free(normalize_phone(to))
         match = (self._tollfree_keywords if toll_free else self.keywords).classify(body)
+        if sid is not None and not self._claim_inbound(account, sid, match.kind):
+            return InboundResult(
+                kind=match.kind,
+                reply=None,
+                keyword=match.keyword,
+                certainty=match.certainty,
+                duplicate=True,
+            )
+        result = self._act_on_inbound(account, e164, match, brand=brand, toll_free=toll_free)
+        if sid is not None:
+            self.storage.put(
+                make_key("engine", "inbound", account, sid), "done", ttl=_inbound_ttl(match.kind)
+            )
+        return result
+
+    def _claim_inbound(self, account: str, sid: str, kind: KeywordKind) -> bool:
+        """True when this call may act on the message ``sid``."""
+        key = make_key("engine", "inbound", account, sid)
+        if self.storage.put_if_absent(key, "pending", ttl=_inbound_ttl(kind)):
+            return True
+        # Claimed before: acted on, or the claiming process died before it
+        # finished. Only an opt-out is worth applying again.
+        return kind is KeywordKind.OPT_OUT and self.storage.get(key) == "pending"
+
+    def _act_on_inbound(
+        self,
+        account: str,
+        e164: str,
+        match: KeywordMatch,
+        *,
+        brand: str | None,
+        toll_free: bool,
+    ) -> InboundResult:
         brands = (brand,) if brand is not None else tuple(self.brands(account))
         label = brand if brand is not None else (brands[0] if len(brands) == 1 else "")
-        confirm_key = f"engine:optout-confirmed:{account}:{e164}"
+        confirm_key = make_key("engine", "optout-confirmed", account, e164)
 
         def answer(reply: str | None, **flags: Any) -> InboundResult:
             return InboundResult(
@@ -810,7 +864,9 @@ class PolicyEngine:
         if match.kind is KeywordKind.OPT_OUT:
             self.dnd.opt_out(account, e164, keyword=match.keyword or "STOP")
             for b in brands:
-                self.consent.revoke(e164, b, reason=f"opt-out keyword {match.keyword}")
+                self.consent.revoke(
+                    e164, b, account=account, reason=f"opt-out keyword {match.keyword}"
+                )
             self.monitor.record_opt_out(account)
             reply = None
             send_confirmation = self.opt_out_reply is not None and (
@@ -821,7 +877,7 @@ class PolicyEngine:
             return answer(reply, honored=True, brands=brands)
         if match.kind is KeywordKind.OPT_IN:
             self.dnd.opt_in(account, e164)
-            restored = tuple(b for b in brands if self.consent.reinstate(e164, b))
+            restored = tuple(b for b in brands if self.consent.reinstate(e164, b, account=account))
             self.storage.delete(confirm_key)
             reply = _fill(self.opt_in_reply, label) if self.opt_in_reply is not None else None
             return answer(reply, honored=True, brands=restored)
@@ -845,6 +901,30 @@ class _Pending:
     violations: list[Violation]
     pos: int
     capped: bool = False
+
+
+#: How long an inbound MessageSid is remembered. An opt-in (START) is kept
+#: for good: replaying it after a later STOP would undo an opt-out. Anything
+#: else replayed late is harmless (an opt-out again, a HELP reply).
+_INBOUND_TTL = 400 * _DAY_SECONDS
+_MAX_SID_LENGTH = 64
+
+
+def _inbound_ttl(kind: KeywordKind) -> float | None:
+    return None if kind is KeywordKind.OPT_IN else _INBOUND_TTL
+
+
+def _check_sid(sid: object) -> str | None:
+    if sid is None:
+        return None
+    if not isinstance(sid, str) or not sid.strip():
+        raise InvalidArgument(f"message_sid must be a non-empty str or None, got {sid!r}")
+    text = sid.strip()
+    if len(text) > _MAX_SID_LENGTH or not text.isprintable():
+        raise InvalidArgument(
+            f"message_sid must be a Twilio SID (printable, at most {_MAX_SID_LENGTH} characters)"
+        )
+    return text
 
 
 def _valid_state(state: object) -> bool:

@@ -17,6 +17,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidPhoneNumber",
     "InvalidTransition",
+    "MissingAccount",
     "NaiveDatetimeError",
     "SignatureError",
     "StorageError",
@@ -48,6 +49,11 @@ class InvalidPhoneNumber(A2PPolicyError, ValueError):
 class ConsentError(A2PPolicyError):
     """Consent is missing, invalid, or was obtained in a way that is not allowed
     (bought, shared, or from a third party)."""
+
+
+class MissingAccount(ConsentError, InvalidArgument):
+    """Consent is scoped to the account (``ConsentScope.ACCOUNT``) and a record
+    or a lookup named none: the ledger cannot tell whose consent it is."""
 
 
 class DndLocked(A2PPolicyError):

@@ -190,7 +190,8 @@ class InboundResult:
     ``reply`` is the text to send back (the single opt-out confirmation, the
     opt-in confirmation or the HELP reply), or None. Send it directly: it is
     allowed even though the contact is now on DND. ``needs_review`` is True
-    for a POSSIBLE opt-out that was not honored automatically.
+    for a POSSIBLE opt-out that was not honored automatically. ``duplicate``
+    is True when the MessageSid was seen before: nothing was changed.
     """
 
     kind: enum.Enum
@@ -200,6 +201,7 @@ class InboundResult:
     honored: bool = False
     needs_review: bool = False
     brands: tuple[str, ...] = ()
+    duplicate: bool = False
 
 
 @attrs.frozen(slots=True)

@@ -61,6 +61,7 @@ def grant(e: PolicyEngine, to: str) -> None:
         ConsentRecord(
             phone=to,
             brand=BRAND,
+            account=ACCOUNT,
             method=OptInMethod.VERBAL,
             captured_at=e.clock.now(),
             scopes=frozenset({UseCase.ACCOUNT_NOTIFICATIONS}),

@@ -75,12 +75,15 @@ def grant(
     brand: str = BRAND,
     scopes: Iterable[UseCase] = (UseCase.ACCOUNT_NOTIFICATIONS,),
     express: bool = False,
+    account: str = ACCOUNT,
 ) -> None:
-    """Record a verbal, first-party consent for ``to`` with ``brand``."""
+    """Record a verbal, first-party consent of ``to`` for ``brand``, held by
+    ``account``."""
     engine.consent.grant(
         ConsentRecord(
             phone=to,
             brand=brand,
+            account=account,
             method=OptInMethod.VERBAL,
             captured_at=engine.clock.now(),
             scopes=frozenset(scopes),

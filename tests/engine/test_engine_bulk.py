@@ -116,7 +116,8 @@ def test_partial_grant_first_n_by_input_order(
 def test_several_accounts_in_one_batch(cengine: PolicyEngine, counting: CountingStorage) -> None:
     cengine.ramp.set_override("a", 2)
     cengine.ramp.set_override("b", 1)
-    grant(cengine, TO)
+    grant(cengine, TO, account="a")
+    grant(cengine, TO, account="b")
     msgs = [msg(f"m{n}", account="ab"[n % 2]) for n in range(6)]
     result = cengine.authorize_bulk(msgs)
     assert [d.allowed for d in result.decisions] == [True, True, True, False, False, False]

@@ -63,7 +63,7 @@ def test_opt_out_variants_are_honored(engine: PolicyEngine, body: str) -> None:
     assert not r.needs_review
     assert r.reply is not None
     assert engine.dnd.get(ACCOUNT, TO) is DndKind.PERMANENT
-    assert not engine.consent.is_granted(TO, BRAND)
+    assert not engine.consent.is_granted(TO, BRAND, account=ACCOUNT)
     assert engine.check(msg()).codes == ("dnd.permanent", "consent.revoked")
 
 
@@ -95,8 +95,8 @@ def test_opt_out_revokes_only_the_given_brand(engine: PolicyEngine) -> None:
     grant(engine, brand="Beta")
     r = engine.handle_inbound(ACCOUNT, TO, "STOP", brand="Acme")
     assert r.brands == ("Acme",)
-    assert not engine.consent.is_granted(TO, "Acme")
-    assert engine.consent.is_granted(TO, "Beta")
+    assert not engine.consent.is_granted(TO, "Acme", account=ACCOUNT)
+    assert engine.consent.is_granted(TO, "Beta", account=ACCOUNT)
 
 
 def test_opt_out_without_brand_revokes_every_brand_the_account_sent_as(
@@ -110,9 +110,9 @@ def test_opt_out_without_brand_revokes_every_brand_the_account_sent_as(
     assert engine.brands(ACCOUNT) == ["Acme", "Beta"]
     r = engine.handle_inbound(ACCOUNT, TO, "STOP")
     assert set(r.brands) == {"Acme", "Beta"}
-    assert not engine.consent.is_granted(TO, "Acme")
-    assert not engine.consent.is_granted(TO, "Beta")
-    assert engine.consent.is_granted(TO, "Gamma")  # never sent as by this account
+    assert not engine.consent.is_granted(TO, "Acme", account=ACCOUNT)
+    assert not engine.consent.is_granted(TO, "Beta", account=ACCOUNT)
+    assert engine.consent.is_granted(TO, "Gamma", account=ACCOUNT)  # never sent as by this account
 
 
 def test_opt_out_blocks_every_brand_of_the_account_via_dnd(engine: PolicyEngine) -> None:
@@ -196,7 +196,7 @@ def test_start_lifts_dnd_and_reinstates_consent(engine: PolicyEngine, word: str)
     assert r.brands == (BRAND,)
     assert r.reply is not None
     assert engine.dnd.get(ACCOUNT, TO) is None
-    assert engine.consent.is_granted(TO, BRAND, UseCase.MARKETING)
+    assert engine.consent.is_granted(TO, BRAND, UseCase.MARKETING, account=ACCOUNT)
     assert engine.check(msg()).allowed
     assert engine.check(msg("Sale today", use_case=UseCase.MARKETING)).allowed
 
@@ -216,7 +216,7 @@ def test_start_records_via_text_evidence(engine: PolicyEngine) -> None:
     grant(engine)
     engine.handle_inbound(ACCOUNT, TO, "STOP", brand=BRAND)
     engine.handle_inbound(ACCOUNT, TO, "START", brand=BRAND)
-    kinds = [e.kind.name for e in engine.consent.history(TO, BRAND)]
+    kinds = [e.kind.name for e in engine.consent.history(TO, BRAND, account=ACCOUNT)]
     assert kinds[-2:] == ["REVOKE", "REINSTATE"]
 
 

@@ -91,7 +91,7 @@ def test_consent_missing(engine: PolicyEngine) -> None:
 
 def test_consent_revoked(engine: PolicyEngine) -> None:
     grant(engine)
-    engine.consent.revoke(TO, BRAND, reason="email request")
+    engine.consent.revoke(TO, BRAND, account=ACCOUNT, reason="email request")
     assert engine.check(msg()).codes == ("consent.revoked",)
 
 

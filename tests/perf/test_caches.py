@@ -245,6 +245,7 @@ def _engine(**kwargs: object) -> PolicyEngine:
             ConsentRecord(
                 phone=to,
                 brand="Acme",
+                account="acct",
                 method=OptInMethod.WEB_FORM,
                 captured_at=MONDAY,
                 scopes=frozenset({UseCase.MARKETING, UseCase.ACCOUNT_NOTIFICATIONS}),

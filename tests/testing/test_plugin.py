@@ -25,6 +25,7 @@ from a2p_policy import (
     parse_status_callback,
     verify_twilio_signature,
 )
+from a2p_policy.errors import MissingAccount
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.testing import (
     TEST_AUTH_TOKEN,
@@ -81,7 +82,7 @@ def test_engine_uses_the_fixtures(a2p_engine, a2p_storage, a2p_clock):
     msg = OutboundMessage("acct", "+14155550100", "+14155550123", "Your order shipped.",
                           brand="Owl")
     assert a2p_engine.authorize(msg).codes == ("consent.missing",)
-    grant_consent(a2p_engine, "+14155550123", "Owl")
+    grant_consent(a2p_engine, "+14155550123", "Owl", account="acct")
     assert a2p_engine.authorize(msg).allowed
     assert a2p_engine.handle_inbound("acct", "+14155550123", "STOP").reply
     assert a2p_engine.authorize(msg).codes[0] == "dnd.permanent"
@@ -237,12 +238,12 @@ def engine(clock: ManualClock, memory_storage: MemoryStorage) -> PolicyEngine:
 
 
 def test_grant_consent_defaults(engine: PolicyEngine, clock: ManualClock) -> None:
-    record = grant_consent(engine, "(415) 555-0123", "Owl")
+    record = grant_consent(engine, "(415) 555-0123", "Owl", account="acct")
     assert record.phone == "+14155550123"
     assert record.scopes == frozenset(UseCase)
     assert record.captured_at == clock.now()
     assert record.keyword == "START"
-    assert engine.consent.is_granted("+14155550123", "Owl", UseCase.MARKETING)
+    assert engine.consent.is_granted("+14155550123", "Owl", UseCase.MARKETING, account="acct")
 
 
 def test_grant_consent_options(engine: PolicyEngine) -> None:
@@ -250,6 +251,7 @@ def test_grant_consent_options(engine: PolicyEngine) -> None:
         engine,
         "+14155550123",
         "Owl",
+        account="acct",
         scopes=UseCase.ACCOUNT_NOTIFICATIONS,
         method=OptInMethod.WEB_FORM,
         express=False,
@@ -257,7 +259,7 @@ def test_grant_consent_options(engine: PolicyEngine) -> None:
     )
     assert record.source_url
     assert record.email == "a@example.com"
-    assert not engine.consent.is_granted("+14155550123", "Owl", UseCase.MARKETING)
+    assert not engine.consent.is_granted("+14155550123", "Owl", UseCase.MARKETING, account="acct")
     msg = OutboundMessage("acct", "+14155550100", "+14155550123", "Hi", brand="Owl")
     assert engine.check(msg).allowed
 
@@ -266,11 +268,17 @@ def test_grant_consent_refuses_bad_input(engine: PolicyEngine) -> None:
     with pytest.raises(InvalidArgument):
         grant_consent("engine", "+14155550123", "Owl")  # type: ignore[arg-type]
     with pytest.raises(ConsentError):
-        grant_consent(engine, "+14155550123", "Owl", scopes=[UseCase.MARKETING], express=False)
+        grant_consent(
+            engine, "+14155550123", "Owl", account="acct", scopes=[UseCase.MARKETING], express=False
+        )
+    with pytest.raises(MissingAccount, match="account"):
+        grant_consent(engine, "+14155550123", "Owl")  # the engine keys consent by account
     with pytest.raises(ValueError, match="phone"):
-        grant_consent(engine, "not a phone", "Owl")
+        grant_consent(engine, "not a phone", "Owl", account="acct")
     with pytest.raises(ValueError, match="naive"):
-        grant_consent(engine, "+14155550123", "Owl", captured_at=datetime(2025, 1, 1))
+        grant_consent(
+            engine, "+14155550123", "Owl", account="acct", captured_at=datetime(2025, 1, 1)
+        )
 
 
 def test_example_tollfree_request_is_clean() -> None:
@@ -295,7 +303,7 @@ def test_approve_tollfree_makes_a_verified_sender(
         tollfree=client,
         tollfree_numbers={"+18005550199": verification.sid},
     )
-    grant_consent(engine, "+14155550123", "Maple Dental")
+    grant_consent(engine, "+14155550123", "Maple Dental", account="acct")
     msg = OutboundMessage("acct", "+18005550199", "+14155550123", "Hi", brand="Maple Dental")
     assert engine.check(msg).allowed
     unverified = OutboundMessage("acct", "+18885550199", "+14155550123", "Hi", brand="Maple Dental")

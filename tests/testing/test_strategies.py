@@ -356,6 +356,7 @@ def test_outbound_message_with_consent_is_allowed(msg: OutboundMessage) -> None:
     record = ConsentRecord(
         phone=msg.to,
         brand=msg.brand,
+        account=msg.account,
         method=OptInMethod.VIA_TEXT,
         captured_at=_data.CLOCK_START,
         scopes=frozenset(UseCase),

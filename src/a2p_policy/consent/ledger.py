@@ -7,12 +7,22 @@ overwritten: every grant, revocation and re-subscription is an event in one
 log per (phone, brand) in the storage port (SPEC 3, "Consent history is
 append-only").
 
-Layout in the storage port
-    ``consent:log:<E.164>:<brand key>``
+Scope (who holds a consent): :class:`ConsentScope`. In ``BRAND`` scope (the
+standalone ledger's default) consent is keyed by phone and brand, and any
+account id is ignored. In ``ACCOUNT`` scope (the engine's default) it is keyed
+by account, phone and brand: every record and every lookup names its account
+(:class:`~a2p_policy.errors.MissingAccount` otherwise), so two businesses that
+share a brand name never share opt-ins. Brand-scoped history (everything
+written before the account scope existed) is never read in ACCOUNT scope;
+:meth:`ConsentLedger.adopt` copies it into an account explicitly.
+
+Layout in the storage port (every part escaped by ``make_key``)
+    ``consent:log:<E.164>:<brand key>`` (BRAND scope) and
+    ``consent:alog:<account>:<E.164>:<brand key>`` (ACCOUNT scope)
         the event log. Each entry is JSON (``"format": 1``) holding the event
         *and* the full state after it, so the current state is just the last
         entry (``Storage.last_many``: one round trip for a whole bulk send).
-    ``consent:brands:<E.164>``
+    ``consent:brands:<E.164>`` / ``consent:abrands:<account>:<E.164>``
         a log used as an index of the brands with any history for a phone
         (one entry per brand, deduplicated with ``expect_version``); written
         *before* the brand's first event, so an opt-out "for every brand"
@@ -51,10 +61,12 @@ from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.consent.record import (
     PROOF_ELEMENTS,
     ConsentRecord,
+    ConsentScope,
     ConsentSource,
     normalize_brand,
 )
-from a2p_policy.errors import ConsentError, InvalidArgument, StorageError
+from a2p_policy.errors import ConsentError, InvalidArgument, MissingAccount, StorageError
+from a2p_policy.limits._common import check_account
 from a2p_policy.phone import normalize_phone
 from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
@@ -80,8 +92,11 @@ MAX_ATTEMPTS: Final = 500
 #: an opt-out must be recorded whatever the caller passes as its reason).
 MAX_REASON_LENGTH: Final = 1_000
 
-_LOG: Final = "consent:log"
-_INDEX: Final = "consent:brands"
+_NS: Final = "consent"
+_LOG: Final = "log"
+_INDEX: Final = "brands"
+_ALOG: Final = "alog"
+_AINDEX: Final = "abrands"
 
 
 class ConsentEventKind(enum.Enum):
@@ -335,10 +350,12 @@ def _parse_time(value: Any) -> datetime | None:
     return ensure_aware(datetime.fromisoformat(value), "stored time")
 
 
-def _record_out(record: ConsentRecord | None, phone: str, brand: str) -> dict[str, Any] | None:
+def _record_out(
+    record: ConsentRecord | None, phone: str, brand: str, account: str | None = None
+) -> dict[str, Any] | None:
     """A record as stored in format 2: unset fields, the default FIRST_PARTY
-    source, and the phone and brand of its event (the same for every record
-    of one log) are left out."""
+    source, and the phone, brand and account of its event (the same for every
+    record of one log) are left out."""
     data = _dump_stored(record)
     if data is None:
         return None
@@ -346,17 +363,31 @@ def _record_out(record: ConsentRecord | None, phone: str, brand: str) -> dict[st
         del data["phone"]
     if data.get("brand") == brand:
         del data["brand"]
+    if account is not None and data.get("account") == account:
+        del data["account"]
     if data.get("source") == ConsentSource.FIRST_PARTY.value:
         del data["source"]
     return data
 
 
-def _record_in(data: Any, phone: str, brand: str) -> ConsentRecord | None:
+def _record_in(
+    data: Any, phone: str, brand: str, account: str | None = None
+) -> ConsentRecord | None:
     if data is None:
         return None
     if not isinstance(data, dict):
         raise ValueError("a stored record must be an object")
+    if account is not None:
+        return _load({"phone": phone, "brand": brand, "account": account, **data})
     return _load({"phone": phone, "brand": brand, **data})
+
+
+def _event_account(event: ConsentEvent, state: ConsentState) -> str | None:
+    """The account shared by the records of an entry (stored once), if any."""
+    for record in (event.record, state.record, state.revoked_record):
+        if record is not None and record.account is not None:
+            return record.account
+    return None
 
 
 #: In format 2, ``state.record`` holding this string means "the event's record".
@@ -368,7 +399,8 @@ def _encode(event: ConsentEvent, state: ConsentState) -> str:
     change, so a million contacts pay for every byte: None values are left
     out, and the state's record is written once when it is the event's."""
     phone, brand = event.phone, event.brand
-    record = _record_out(event.record, phone, brand)
+    account = _event_account(event, state)
+    record = _record_out(event.record, phone, brand, account)
     data: dict[str, Any] = {
         "format": EVENT_FORMAT,
         "kind": event.kind.value,
@@ -376,6 +408,8 @@ def _encode(event: ConsentEvent, state: ConsentState) -> str:
         "phone": phone,
         "brand": brand,
     }
+    if account is not None:
+        data["account"] = account
     if event.reason:
         data["reason"] = event.reason
     if record is not None:
@@ -385,7 +419,7 @@ def _encode(event: ConsentEvent, state: ConsentState) -> str:
         st["record"] = (
             _SAME_AS_EVENT
             if event.record is not None and state.record == event.record
-            else _record_out(state.record, phone, brand)
+            else _record_out(state.record, phone, brand, account)
         )
     for name, value in (
         ("granted_at", state.granted_at),
@@ -395,7 +429,7 @@ def _encode(event: ConsentEvent, state: ConsentState) -> str:
         if value is not None:
             st[name] = value.isoformat()
     if state.revoked_record is not None:
-        st["revoked_record"] = _record_out(state.revoked_record, phone, brand)
+        st["revoked_record"] = _record_out(state.revoked_record, phone, brand, account)
     data["state"] = st
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
@@ -411,6 +445,9 @@ def _decode(version: int, raw: str) -> tuple[ConsentEvent, ConsentState]:
         at = _parse_time(data["at"])
         assert at is not None
         phone, brand = str(data["phone"]), str(data["brand"])
+        account = data.get("account")
+        if account is not None and not isinstance(account, str):
+            raise TypeError("account must be a str")
         st = data["state"]
         if not isinstance(st, dict):
             raise TypeError("state must be an object")
@@ -419,15 +456,15 @@ def _decode(version: int, raw: str) -> tuple[ConsentEvent, ConsentState]:
             state_record = _load(st["record"])
             revoked_record = _load(st["revoked_record"])
         else:
-            record = _record_in(data.get("record"), phone, brand)
+            record = _record_in(data.get("record"), phone, brand, account)
             raw_state_record = st.get("record")
             if raw_state_record == _SAME_AS_EVENT:
                 if record is None:
                     raise ValueError("state refers to a missing event record")
                 state_record = record
             else:
-                state_record = _record_in(raw_state_record, phone, brand)
-            revoked_record = _record_in(st.get("revoked_record"), phone, brand)
+                state_record = _record_in(raw_state_record, phone, brand, account)
+            revoked_record = _record_in(st.get("revoked_record"), phone, brand, account)
         event = ConsentEvent(
             kind=ConsentEventKind(data["kind"]),
             at=at,
@@ -473,30 +510,73 @@ class ConsentLedger:
     """Grants, revocations and re-subscriptions of consent, as an append-only
     log per (phone, brand) in the storage port. See the module docstring."""
 
-    def __init__(self, storage: Storage | str | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage | str | None = None,
+        clock: Clock | None = None,
+        *,
+        scope: ConsentScope = ConsentScope.BRAND,
+    ) -> None:
         if clock is not None and not isinstance(clock, Clock):
             raise InvalidArgument(f"clock must be a Clock, got {type(clock).__name__}")
+        if not isinstance(scope, ConsentScope):
+            raise InvalidArgument(
+                f"scope must be ConsentScope.ACCOUNT or ConsentScope.BRAND, got {scope!r}"
+            )
         self._storage = resolve_storage(storage)
         self._clock: Clock = clock if clock is not None else SystemClock()
+        self._scope = scope
 
     @property
     def storage(self) -> Storage:
         return self._storage
 
+    @property
+    def scope(self) -> ConsentScope:
+        """How this ledger keys consent (see :class:`ConsentScope`)."""
+        return self._scope
+
     # ------------------------------------------------------------ helpers
-    @staticmethod
-    def _pair(phone: object, brand: object) -> tuple[str, str, str]:
+    def _account(self, account: object, what: str) -> str | None:
+        """The account part of keys: None in BRAND scope; required (and
+        checked) in ACCOUNT scope."""
+        if self._scope is ConsentScope.BRAND:
+            if account is not None:
+                check_account(account)
+            return None
+        if account is None:
+            raise MissingAccount(
+                f"{what} needs account=...: this ledger keys consent by account "
+                "(ConsentScope.ACCOUNT), so consent recorded for one account never "
+                "authorizes another; use ConsentScope.BRAND to share consent across accounts"
+            )
+        return check_account(account)
+
+    def _log_key(self, account: str | None, e164: str, bkey: str) -> str:
+        if account is None:
+            return make_key(_NS, _LOG, e164, bkey)
+        return make_key(_NS, _ALOG, account, e164, bkey)
+
+    def _pair(
+        self, phone: object, brand: object, account: object = None, what: str = "a lookup"
+    ) -> tuple[str, str, str, str | None]:
         if not isinstance(phone, str):
             raise InvalidArgument(f"phone must be a str, got {type(phone).__name__}")
+        acct = self._account(account, what)
         e164 = normalize_phone(phone)
         display = normalize_brand(brand)
-        return e164, display, make_key(_LOG, e164, _brand_key(display))
+        return e164, display, self._log_key(acct, e164, _brand_key(display)), acct
 
     def _now(self) -> datetime:
         return ensure_aware(self._clock.now(), "clock.now()")
 
-    def _ensure_indexed(self, phone: str, brand: str) -> None:
-        key = make_key(_INDEX, phone)
+    def _index(self, phone: str, account: str | None) -> str:
+        if account is None:
+            return make_key(_NS, _INDEX, phone)
+        return make_key(_NS, _AINDEX, account, phone)
+
+    def _ensure_indexed(self, phone: str, brand: str, account: str | None) -> None:
+        key = self._index(phone, account)
         bkey = _brand_key(brand)
         entry = json.dumps({"key": bkey, "brand": brand}, separators=(",", ":"), ensure_ascii=False)
         for attempt in range(MAX_ATTEMPTS):
@@ -509,7 +589,9 @@ class ConsentLedger:
             _backoff(attempt)
         raise StorageError(f"could not index brand {brand!r} for {phone}: too much contention")
 
-    def _change(self, phone: str, brand: str, key: str, change: _Change) -> ConsentState | None:
+    def _change(
+        self, phone: str, brand: str, key: str, change: _Change, account: str | None
+    ) -> ConsentState | None:
         """Apply ``change`` to the current state with optimistic concurrency;
         return the new state, or None when ``change`` decided to do nothing."""
         for attempt in range(MAX_ATTEMPTS):
@@ -524,7 +606,7 @@ class ConsentLedger:
                 return None
             event, new_state = result
             if version == 0:
-                self._ensure_indexed(phone, brand)
+                self._ensure_indexed(phone, brand, account)
             written = self._storage.append(key, _encode(event, new_state), expect_version=version)
             if written is not None:
                 return attrs.evolve(new_state, version=written)
@@ -546,7 +628,9 @@ class ConsentLedger:
                 "ConsentRecord(phone=..., brand=..., method=..., captured_at=..., scopes=..., "
                 "express=...)"
             )
-        phone, brand, key = self._pair(record.phone, record.brand)
+        phone, brand, key, account = self._pair(
+            record.phone, record.brand, record.account, "a consent record"
+        )
 
         def change(state: ConsentState | None, now: datetime) -> tuple[ConsentEvent, ConsentState]:
             event = ConsentEvent(ConsentEventKind.GRANT, now, phone, brand, record)
@@ -562,12 +646,14 @@ class ConsentLedger:
                 version=0,
             )
 
-        self._change(phone, brand, key, change)
+        self._change(phone, brand, key, change, account)
 
-    def revoke(self, phone: str, brand: str, *, reason: str = "") -> None:
+    def revoke(
+        self, phone: str, brand: str, *, account: str | None = None, reason: str = ""
+    ) -> None:
         """Record a revocation. Always recorded, also when nothing is granted:
         the time the request was received is part of the proof."""
-        phone, brand, key = self._pair(phone, brand)
+        phone, brand, key, acct = self._pair(phone, brand, account, "revoke()")
         why = _reason(reason)
 
         def change(state: ConsentState | None, now: datetime) -> tuple[ConsentEvent, ConsentState]:
@@ -587,16 +673,22 @@ class ConsentLedger:
                 version=0,
             )
 
-        self._change(phone, brand, key, change)
+        self._change(phone, brand, key, change, acct)
 
     def reinstate(
-        self, phone: str, brand: str, *, reason: str = "", keyword: str = "START"
+        self,
+        phone: str,
+        brand: str,
+        *,
+        account: str | None = None,
+        reason: str = "",
+        keyword: str = "START",
     ) -> bool:
         """The contact texted START (or UNSTOP...) after an opt-out: restore
         the grant the last revocation ended, with its scopes, and record the
         text opt-in as VIA_TEXT evidence. False when there is nothing to
         restore (never granted, or a grant is already in force)."""
-        phone, brand, key = self._pair(phone, brand)
+        phone, brand, key, acct = self._pair(phone, brand, account, "reinstate()")
         why = _reason(reason)
         if not isinstance(keyword, str) or not keyword.strip():
             raise InvalidArgument("keyword must be a non-empty str such as 'START'")
@@ -615,6 +707,7 @@ class ConsentLedger:
                 captured_at=now,
                 scopes=original.scopes,
                 express=original.express,
+                account=original.account,
                 name=original.name,
                 email=original.email,
                 address=original.address,
@@ -637,18 +730,23 @@ class ConsentLedger:
                 version=0,
             )
 
-        return self._change(phone, brand, key, change) is not None
+        return self._change(phone, brand, key, change, acct) is not None
 
     # ------------------------------------------------------------ queries
-    def current(self, phone: str, brand: str) -> ConsentState | None:
+    def current(
+        self, phone: str, brand: str, *, account: str | None = None
+    ) -> ConsentState | None:
         """The state after the last event, or None when there is no history."""
-        return self.states([(phone, brand)])[0]
+        return self.states([(phone, brand)], account=account)[0]
 
-    def states(self, pairs: Sequence[tuple[str, str]]) -> list[ConsentState | None]:
-        """:meth:`current` for many (phone, brand) pairs in one storage round
-        trip (for bulk sends), in order."""
+    def states(
+        self, pairs: Sequence[tuple[str, str]], *, account: str | None = None
+    ) -> list[ConsentState | None]:
+        """:meth:`current` for many (phone, brand) pairs of one account in one
+        storage round trip (for bulk sends), in order."""
         if isinstance(pairs, str | bytes) or not isinstance(pairs, Sequence):
             raise InvalidArgument("pairs must be a sequence of (phone, brand) tuples")
+        acct = self._account(account, "states()")
         keys: list[str] = []
         # One bulk send names few brands: normalize each distinct one once.
         brand_keys: dict[object, str] = {}
@@ -663,7 +761,7 @@ class ConsentLedger:
                 bkey = _brand_key(normalize_brand(brand))
                 if type(brand) is str:
                     brand_keys[brand] = bkey
-            keys.append(f"{_LOG}:{normalize_phone(phone)}:{bkey}")
+            keys.append(self._log_key(acct, normalize_phone(phone), bkey))
         if not keys:
             return []
         return [
@@ -671,21 +769,29 @@ class ConsentLedger:
             for last in self._storage.last_many(keys)
         ]
 
-    def is_granted(self, phone: str, brand: str, use_case: UseCase | None = None) -> bool:
+    def is_granted(
+        self,
+        phone: str,
+        brand: str,
+        use_case: UseCase | None = None,
+        *,
+        account: str | None = None,
+    ) -> bool:
         """True if consent is in force for ``use_case`` (None: any scope).
         MARKETING needs express consent."""
         if use_case is not None and not isinstance(use_case, UseCase):
             raise InvalidArgument(f"use_case must be a UseCase or None, got {use_case!r}")
-        state = self.current(phone, brand)
+        state = self.current(phone, brand, account=account)
         return state is not None and state.allows(use_case)
 
-    def brands(self, phone: str) -> list[str]:
+    def brands(self, phone: str, *, account: str | None = None) -> list[str]:
         """Brands with any consent history for ``phone``, in first-seen order."""
         if not isinstance(phone, str):
             raise InvalidArgument(f"phone must be a str, got {type(phone).__name__}")
+        acct = self._account(account, "brands()")
         e164 = normalize_phone(phone)
         seen: dict[str, str] = {}
-        for _, raw in self._storage.read(make_key(_INDEX, e164)):
+        for _, raw in self._storage.read(self._index(e164, acct)):
             try:
                 data = json.loads(raw)
                 seen.setdefault(str(data["key"]), str(data["brand"]))
@@ -693,14 +799,53 @@ class ConsentLedger:
                 raise StorageError(f"corrupt consent brand index for {e164}: {exc}") from exc
         return list(seen.values())
 
-    def history(self, phone: str, brand: str) -> list[ConsentEvent]:
+    def history(
+        self, phone: str, brand: str, *, account: str | None = None
+    ) -> list[ConsentEvent]:
         """Every event for the pair, oldest first."""
-        _, _, key = self._pair(phone, brand)
+        key = self._pair(phone, brand, account, "history()")[2]
         return [_decode(v, raw)[0] for v, raw in self._storage.read(key)]
 
-    def proof(self, phone: str, brand: str) -> ConsentProof:
+    def adopt(self, phone: str, brand: str, *, account: str) -> bool:
+        """Copy the brand-scoped history of (``phone``, ``brand``) into
+        ``account`` (ACCOUNT scope only): the migration path for consent
+        recorded before consent was scoped to the account.
+
+        Every event is copied in order, each record stamped with ``account``,
+        so the proof of opt-in (and of every opt-out) carries over intact.
+        Nothing is copied when the account already has history for the pair
+        (its own history wins); returns True when events were copied.
+        Deciding which account a brand-scoped consent belongs to is the
+        caller's: only adopt consent the account itself collected.
+        """
+        if self._scope is not ConsentScope.ACCOUNT:
+            raise InvalidArgument("adopt() moves consent into an account: use an ACCOUNT ledger")
+        e164, display, key, acct = self._pair(phone, brand, account, "adopt()")
+        assert acct is not None
+        legacy = self._storage.read(self._log_key(None, e164, _brand_key(display)))
+        if not legacy:
+            return False
+        self._ensure_indexed(e164, display, acct)
+        for n, (version, raw) in enumerate(legacy):
+            event, state = _decode(version, raw)
+            event = attrs.evolve(event, record=_stamp(event.record, acct))
+            state = attrs.evolve(
+                state,
+                record=_stamp(state.record, acct),
+                revoked_record=_stamp(state.revoked_record, acct),
+            )
+            if self._storage.append(key, _encode(event, state), expect_version=n) is None:
+                if n == 0:
+                    return False  # the account already has its own history
+                raise StorageError(
+                    f"consent history of {e164} / {display} changed while it was adopted "
+                    f"into account {acct!r}; run adopt() again after checking history()"
+                )
+        return True
+
+    def proof(self, phone: str, brand: str, *, account: str | None = None) -> ConsentProof:
         """A proof-of-opt-in report for one contact and brand."""
-        e164, display, key = self._pair(phone, brand)
+        e164, display, key, _ = self._pair(phone, brand, account, "proof()")
         decoded = [_decode(v, raw) for v, raw in self._storage.read(key)]
         events = tuple(e for e, _ in decoded)
         state = decoded[-1][1] if decoded else None
@@ -754,6 +899,12 @@ def _proof_items(record: ConsentRecord | None) -> tuple[ProofItem, ...]:
             evidence_url=record.evidence_url,
         )
     return tuple(ProofItem(k, label, values[k]) for k, label in PROOF_ELEMENTS)
+
+
+def _stamp(record: ConsentRecord | None, account: str) -> ConsentRecord | None:
+    if record is None or record.account == account:
+        return record
+    return record.model_copy(update={"account": account})
 
 
 def _index_key(raw: str) -> str | None:

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from a2p_policy.clock import ensure_aware
 from a2p_policy.errors import ConsentError, InvalidArgument
+from a2p_policy.limits._common import check_account
 from a2p_policy.phone import normalize_phone
 from a2p_policy.usecases import OptInMethod, UseCase
 
@@ -49,6 +50,7 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "PROOF_ELEMENTS",
     "ConsentRecord",
+    "ConsentScope",
     "ConsentSource",
     "normalize_brand",
 ]
@@ -71,6 +73,24 @@ class ConsentSource(enum.Enum):
     THIRD_PARTY = "THIRD_PARTY"
     LEAD_GENERATOR = "LEAD_GENERATOR"
     AFFILIATE = "AFFILIATE"
+
+
+class ConsentScope(enum.Enum):
+    """How a ledger keys consent.
+
+    ``ACCOUNT`` (the engine's default): by account (tenant), brand and phone.
+    Consent is 1:1 between a contact and the business that obtained it, so
+    two unrelated businesses that happen to share a brand name in one
+    platform never share opt-ins, and a STOP to one account revokes only
+    that account's consent.
+
+    ``BRAND``: by brand and phone only, the account ignored: for one business
+    that sends under one brand from several accounts (sub-accounts, numbers
+    split across accounts) and wants one consent record for all of them.
+    """
+
+    ACCOUNT = "ACCOUNT"
+    BRAND = "BRAND"
 
 
 #: The proof-of-opt-in elements (key, label), in report order. Source:
@@ -148,6 +168,13 @@ class ConsentRecord(BaseModel):
     scopes: frozenset[UseCase] = Field(description="Use-case categories covered.")
     express: bool = Field(strict=True, description="Stand-alone affirmative agreement.")
     source: ConsentSource = ConsentSource.FIRST_PARTY
+    account: str | None = Field(
+        default=None,
+        description=(
+            "The tenant (account) that holds the consent. Required when the ledger keys "
+            "consent by account (ConsentScope.ACCOUNT, the engine's default)."
+        ),
+    )
     name: str | None = Field(default=None, max_length=MAX_FIELD_LENGTH)
     email: str | None = Field(default=None, max_length=254)
     address: str | None = Field(default=None, max_length=MAX_FIELD_LENGTH)
@@ -171,6 +198,16 @@ class ConsentRecord(BaseModel):
     def _brand(cls, value: object) -> str:
         try:
             return normalize_brand(value)
+        except InvalidArgument as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("account", mode="before")
+    @classmethod
+    def _account(cls, value: object) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check_account(value)
         except InvalidArgument as exc:
             raise ValueError(str(exc)) from None
 

@@ -58,6 +58,7 @@ def grant_consent(
     phone: str,
     brand: str,
     *,
+    account: str | None = None,
     scopes: Iterable[UseCase] | UseCase | None = None,
     method: OptInMethod = OptInMethod.VIA_TEXT,
     express: bool = True,
@@ -67,7 +68,9 @@ def grant_consent(
     """Record consent of ``phone`` for ``brand`` in ``engine.consent`` and
     return the record.
 
-    Defaults: every use case (pass ``scopes`` to test scope rules), a text
+    ``account`` is the tenant that holds the consent: required when the
+    engine keys consent by account (``ConsentScope.ACCOUNT``, its default),
+    ignored in ``ConsentScope.BRAND``. Defaults: every use case (pass ``scopes`` to test scope rules), a text
     opt-in with keyword START, express consent, captured now on the engine's
     clock. WEB_FORM gets a source URL unless ``evidence`` gives one. Extra
     keyword arguments are evidence fields of
@@ -95,6 +98,7 @@ def grant_consent(
         "captured_at": when,
         "scopes": scope_set,
         "express": express,
+        "account": account,
     }
     if method is OptInMethod.VIA_TEXT:
         data["keyword"] = "START"

@@ -372,6 +372,7 @@ def consent_records(
     express: bool | st.SearchStrategy[bool] | None = None,
     captured_at: datetime | st.SearchStrategy[datetime] | None = None,
     complete: bool = False,
+    account: str | st.SearchStrategy[str | None] | None = None,
 ) -> st.SearchStrategy[ConsentRecord]:
     """Valid :class:`~a2p_policy.consent.ConsentRecord` values.
 
@@ -381,7 +382,10 @@ def consent_records(
     generated scopes); WEB_FORM records carry a ``source_url``. ``captured_at``
     defaults to a UTC time between 2024-01-01 and an hour before the
     plugin's clock start. ``complete=True`` fills in every proof-of-opt-in
-    element (``record.missing_evidence() == []``).
+    element (``record.missing_evidence() == []``). ``account`` sets the
+    tenant that holds the consent (None: no account, for BRAND-scoped
+    ledgers; pass the account of your messages for the engine's default
+    ACCOUNT scope).
     """
     if not isinstance(complete, bool):
         raise InvalidArgument("complete must be a bool")
@@ -421,6 +425,7 @@ def consent_records(
             ),
             "scopes": the_scopes,
             "express": the_express,
+            "account": draw(_strategy(account, st.none())),
         }
         web = the_method in (OptInMethod.WEB_FORM, OptInMethod.MOBILE_QR_CODE)
         if the_method is OptInMethod.WEB_FORM or (web and draw(optional)):

@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 
+# The one key escaping function of the library (re-exported here).
+from a2p_policy.storage.base import key_part
+
 __all__ = [
     "MAX_ACCOUNT_LENGTH",
     "check_account",
@@ -35,11 +38,6 @@ def check_account(account: object) -> str:
     if len(account) > MAX_ACCOUNT_LENGTH:
         raise InvalidArgument(f"account id longer than {MAX_ACCOUNT_LENGTH} characters")
     return account
-
-
-def key_part(value: str) -> str:
-    """Escape ``:`` and ``%`` so a caller's id can never forge another key."""
-    return value.replace("%", "%25").replace(":", "%3A")
 
 
 def check_count(count: object, name: str = "count", *, minimum: int = 0) -> int:

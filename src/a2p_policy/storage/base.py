@@ -36,13 +36,16 @@ Errors
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 from a2p_policy.errors import InvalidArgument
 
 __all__ = [
+    "HASHED_PART_MARKER",
     "MAX_INT",
     "MAX_KEY_LENGTH",
     "TOUCH_TTL_MARGIN",
@@ -56,8 +59,10 @@ __all__ = [
     "check_time",
     "check_ttl",
     "check_value",
+    "key_part",
     "make_key",
     "touch_ttl",
+    "unescape_key_part",
 ]
 
 MAX_KEY_LENGTH = 512
@@ -223,14 +228,115 @@ def touch_ttl(window: float) -> float:
     return window + TOUCH_TTL_MARGIN
 
 
+#: Characters :func:`key_part` percent-encodes: ``%`` (the escape itself),
+#: ``:`` (the part separator), the Redis hash-tag braces and glob characters
+#: (``{ } * ? [ ] \\``), every control character (C0, DEL, C1: NUL and newline
+#: included), every whitespace character except the plain space, and lone
+#: surrogates (which no backend could store as text).
+_KEY_SPECIAL: Final = re.compile(
+    "[%:{}*?\\[\\]\\\\\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ud800-\udfff]"
+)
+#: Prefix of a part replaced by its digest (see :func:`make_key`). ``%`` is
+#: always followed by two upper-case hex digits in :func:`key_part`'s output,
+#: so ``%H`` cannot come out of it.
+HASHED_PART_MARKER: Final = "%H"
+_ESCAPE: Final = re.compile("%([0-9A-F]{2})|%H|%")
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in match.group().encode("utf-8", "surrogatepass"))
+
+
+def key_part(value: str) -> str:
+    """Escape one caller-supplied key part: the one escaping function of the
+    library.
+
+    Every character in ``%:{}*?[]\\``, every control character (NUL and
+    newline included), every whitespace character other than the plain space
+    and every lone surrogate becomes its UTF-8 bytes as ``%XX`` (upper-case
+    hex; surrogates through ``surrogatepass``). Everything else passes
+    unchanged, so an ordinary id (``acct-1``, ``+14155550123``,
+    ``Joe's Pizza``, ``shop_2``) keeps the key it always had. The mapping is
+    injective (``%`` itself is escaped, see :func:`unescape_key_part`), and its
+    output never contains ``:``, so parts joined by ``:`` can never forge
+    another tuple's key (percent-encoding as in RFC 3986, section 2.1).
+    """
+    if type(value) is not str:
+        raise InvalidArgument(f"key parts must be str, got {type(value).__name__}")
+    if _KEY_SPECIAL.search(value) is None:
+        return value
+    return _KEY_SPECIAL.sub(_percent, value)
+
+
+def unescape_key_part(part: str) -> str:
+    """The inverse of :func:`key_part` (a hashed part raises InvalidArgument)."""
+    out: list[str] = []
+    pending = bytearray()
+    pos = 0
+    for match in _ESCAPE.finditer(part):
+        if match.start() > pos:
+            if pending:
+                out.append(pending.decode("utf-8", "surrogatepass"))
+                pending.clear()
+            out.append(part[pos : match.start()])
+        if match.group(1) is None:
+            raise InvalidArgument(f"not an escaped key part: {part!r}")
+        pending.append(int(match.group(1), 16))
+        pos = match.end()
+    if pending:
+        out.append(pending.decode("utf-8", "surrogatepass"))
+    out.append(part[pos:])
+    return "".join(out)
+
+
+def _hashed(raw: str) -> str:
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+    return HASHED_PART_MARKER + digest
+
+
 def make_key(*parts: str) -> str:
-    """Join key parts with ``:``; parts may not be empty."""
+    """The storage key of a tuple of parts: each part escaped with
+    :func:`key_part`, joined with ``:``.
+
+    Parts must be non-empty ``str`` (else
+    :class:`~a2p_policy.errors.InvalidArgument`). Fixed namespace parts such
+    as ``"consent"`` or ``"dnd"`` contain nothing to escape and pass
+    unchanged: ``make_key("dnd", "acct:1", "+1415")`` is
+    ``"dnd:acct%3A1:+1415"``.
+
+    A key longer than :data:`MAX_KEY_LENGTH` after escaping has its longest
+    parts replaced, one at a time (longest first, the leftmost of equal
+    lengths), by ``%H`` and the SHA-256 of the raw part (66 characters), until
+    it fits: a 10,000-character id still has its own key, and every key that
+    already fitted is unchanged. Distinct tuples get distinct keys (up to a
+    SHA-256 collision): an escaped part never contains ``:`` nor starts with
+    ``%H``. A tuple that cannot fit even then raises InvalidArgument.
+    """
+    if not parts:
+        raise InvalidArgument("make_key needs at least one part")
     for p in parts:
         if type(p) is not str or not p:
-            raise InvalidArgument(f"key parts must be non-empty strings, got {parts!r}")
-    if not parts:
-        raise InvalidArgument(f"key parts must be non-empty strings, got {parts!r}")
-    return ":".join(parts)
+            raise InvalidArgument(f"key parts must be non-empty strings, got {p!r}")
+    escaped = [
+        p if _KEY_SPECIAL.search(p) is None else _KEY_SPECIAL.sub(_percent, p) for p in parts
+    ]
+    key = ":".join(escaped)
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    size = len(key)
+    order = sorted(range(len(parts)), key=lambda i: (-len(escaped[i]), i))
+    for i in order:
+        if len(escaped[i]) <= len(HASHED_PART_MARKER) + 64:
+            break
+        replacement = _hashed(parts[i])
+        size += len(replacement) - len(escaped[i])
+        escaped[i] = replacement
+        if size <= MAX_KEY_LENGTH:
+            return ":".join(escaped)
+    raise InvalidArgument(
+        f"key parts too long: {len(parts)} parts do not fit in {MAX_KEY_LENGTH} characters"
+    )
 
 
 def check_keys(keys: object) -> list[str]:

@@ -14,7 +14,7 @@ from a2p_policy.consent.ledger import (
     ConsentState,
     ProofItem,
 )
-from a2p_policy.consent.record import ConsentRecord, ConsentSource
+from a2p_policy.consent.record import ConsentRecord, ConsentScope, ConsentSource
 from a2p_policy.usecases import OptInMethod, UseCase
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "ConsentLedger",
     "ConsentProof",
     "ConsentRecord",
+    "ConsentScope",
     "ConsentSource",
     "ConsentState",
     "OptInMethod",

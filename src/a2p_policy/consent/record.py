@@ -207,9 +207,14 @@ class ConsentRecord(BaseModel):
         if value is None:
             return None
         try:
-            return check_account(value)
+            account = check_account(value)
         except InvalidArgument as exc:
             raise ValueError(str(exc)) from None
+        if account != account.strip():
+            # Account ids are exact keys everywhere (DND, limits, consent):
+            # stripping here would file the consent under another account.
+            raise ValueError("account must not start or end with white space")
+        return account
 
     @field_validator("method", mode="before")
     @classmethod

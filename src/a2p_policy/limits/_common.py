@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from a2p_policy.errors import ConfigurationError, InvalidArgument
+from a2p_policy.validation import MAX_ACCOUNT_LENGTH
+from a2p_policy.validation import check_account as _check_account
 
 __all__ = [
     "MAX_ACCOUNT_LENGTH",
@@ -22,19 +24,12 @@ __all__ = [
     "local_midnight_utc",
 ]
 
-#: Longest account id accepted (keys stay well under the port's 512 characters).
-MAX_ACCOUNT_LENGTH = 200
-
 
 def check_account(account: object) -> str:
-    """Return ``account`` if it is a non-empty str of at most 200 characters."""
-    if not isinstance(account, str):
-        raise InvalidArgument(f"account must be a str, got {type(account).__name__}")
-    if not account.strip():
-        raise InvalidArgument("account must be a non-empty string")
-    if len(account) > MAX_ACCOUNT_LENGTH:
-        raise InvalidArgument(f"account id longer than {MAX_ACCOUNT_LENGTH} characters")
-    return account
+    """Return ``account`` if it is a valid account id: delegates to the
+    shared validator :func:`a2p_policy.validation.check_account` (non-empty,
+    at most 200 characters, no control characters)."""
+    return _check_account(account)
 
 
 def key_part(value: str) -> str:

@@ -23,6 +23,16 @@ Routes
 ``GET /healthz``
     200 when the storage answers, else 503.
 
+Errors: every library error (:class:`~a2p_policy.A2PPolicyError`) becomes a
+4xx JSON answer ``{"error": <the library's message>, "field": <the field it
+is about, or null>}``: 400 for bad input, 403 for a bad signature; never a
+500. A storage outage is a 503 (fail closed: no decision without the state
+it depends on).
+
+Senders: our number may be a long code (10DLC), a toll-free number or a
+short code (``12345``): an inbound message to a short code, a status
+callback from one and a ``/send`` from one all work (docs/senders.md).
+
 Configuration (environment variables, or keyword arguments of
 :func:`create_app`)
 
@@ -63,11 +73,13 @@ from a2p_policy import (
     Decision,
     OutboundMessage,
     PolicyEngine,
+    SignatureError,
     StorageError,
     parse_inbound_message,
     parse_status_callback,
 )
 from a2p_policy.errors import ConfigurationError
+from a2p_policy.validation import field_of
 from a2p_policy.webhooks import public_url, verify_twilio_signature
 
 __all__ = ["Settings", "create_app", "decision_to_json"]
@@ -144,10 +156,22 @@ def _twiml(reply: str | None) -> Response:
     return Response(str(twiml), status=200, mimetype="application/xml")
 
 
-def _error(status: int, message: str) -> Response:
-    response = jsonify(error=message)
+def _error(status: int, message: str, field: str | None = None) -> Response:
+    response = jsonify(error=message, field=field)
     response.status_code = status
     return response
+
+
+#: JSON keys of ``/send`` for the message fields that have another name.
+_SEND_KEYS = {"sender": "from"}
+
+
+def _library_error(exc: A2PPolicyError, keys: Mapping[str, str] | None = None) -> Response:
+    """A library error as a 4xx: the library's message and the field."""
+    field = field_of(exc)
+    if field is not None and keys:
+        field = keys.get(field, field)
+    return _error(403 if isinstance(exc, SignatureError) else 400, str(exc), field)
 
 
 def _is_phone(address: str) -> bool:
@@ -202,7 +226,7 @@ def create_app(
         try:
             message = parse_inbound_message(form)
         except A2PPolicyError as exc:
-            return _error(400, str(exc))
+            return _library_error(exc)
         if not _is_phone(message.from_):
             return _twiml(None)
         # With Advanced Opt-Out, Twilio has classified the message and sent
@@ -226,7 +250,7 @@ def create_app(
         try:
             callback = parse_status_callback(form)
         except A2PPolicyError as exc:
-            return _error(400, str(exc))
+            return _library_error(exc)
         if not _is_phone(callback.to):
             return jsonify(counted=False, duplicate=False, ignored="not an SMS recipient")
         result = policy.record_status(
@@ -265,10 +289,11 @@ def create_app(
                 brand=brand,
                 kind=data.get("kind", "BULK"),
                 use_case=data.get("use_case", "ACCOUNT_NOTIFICATIONS"),
-                state=state if isinstance(state, str) and state else None,
+                # An unusable state is refused (400), never silently dropped.
+                state=None if state is None or state == "" else state,
             )
         except A2PPolicyError as exc:
-            return _error(400, str(exc))
+            return _library_error(exc, _SEND_KEYS)
         return jsonify(decision_to_json(policy.authorize(message)))
 
     @app.get("/healthz")
@@ -280,6 +305,12 @@ def create_app(
         response = jsonify(ok=ok)
         response.status_code = 200 if ok else 503
         return response
+
+    @app.errorhandler(A2PPolicyError)
+    def library_error(exc: A2PPolicyError) -> Response:
+        # Anything the engine refuses after parsing (an account id, a
+        # number) is bad input: a 4xx with the library's message, never a 500.
+        return _library_error(exc)
 
     @app.errorhandler(StorageError)
     def storage_down(exc: StorageError) -> Response:

@@ -73,7 +73,14 @@ from a2p_policy.messages import (
     StatusResult,
     Violation,
 )
-from a2p_policy.phone import is_toll_free, normalize_phone, recipient_timezones
+from a2p_policy.phone import (
+    SenderType,
+    is_toll_free,
+    normalize_phone,
+    normalize_sender,
+    recipient_timezones,
+    sender_type,
+)
 from a2p_policy.storage import MemoryStorage, Storage, open_storage, register_storage
 from a2p_policy.tollfree import (
     InMemoryTollFreeTransport,
@@ -151,6 +158,7 @@ __all__ = [
     "RateThresholds",
     "RejectionInfo",
     "SegmentInfo",
+    "SenderType",
     "Severity",
     "SignatureError",
     "SnowshoeDetector",
@@ -177,12 +185,14 @@ __all__ = [
     "count_segments",
     "is_toll_free",
     "normalize_phone",
+    "normalize_sender",
     "open_storage",
     "parse_inbound_message",
     "parse_status_callback",
     "parse_verification_events",
     "recipient_timezones",
     "register_storage",
+    "sender_type",
     "smart_encoding",
     "verify_twilio_signature",
 ]

@@ -56,7 +56,6 @@ from a2p_policy.limits import (
     RateMonitor,
     RateThresholds,
 )
-from a2p_policy.limits.state_packs import US_STATE_CODES
 from a2p_policy.messages import (
     EXEMPT_FROM_SUSPENSION,
     BulkResult,
@@ -67,9 +66,12 @@ from a2p_policy.messages import (
     StatusResult,
     Violation,
 )
-from a2p_policy.phone import is_toll_free, normalize_phone
+from a2p_policy.phone import SenderType, normalize_phone, normalize_sender, sender_type
 from a2p_policy.storage import Storage, make_key, resolve_storage
 from a2p_policy.usecases import UseCase
+from a2p_policy.validation import STATE_CODES
+from a2p_policy.validation import check_account as _check_account
+from a2p_policy.validation import check_sid
 
 __all__ = ["DEFAULT_HELP_REPLY", "DEFAULT_OPT_IN_REPLY", "DEFAULT_OPT_OUT_REPLY", "PolicyEngine"]
 
@@ -151,6 +153,10 @@ class PolicyEngine:
     ``snowshoe``
         A :class:`~a2p_policy.content.SnowshoeDetector`, True for the
         default, False (default) to turn it off.
+    ``ramp_short_codes``
+        Apply the ramp-up daily limit to short-code senders too (default
+        False: short codes are carrier-vetted and have their own throughput;
+        long codes and toll-free numbers always ramp up; docs/senders.md).
     """
 
     def __init__(
@@ -176,6 +182,7 @@ class PolicyEngine:
         conversation_ttl: timedelta | None = None,
         snowshoe: SnowshoeDetector | bool = False,
         temporary_dnd_expiry: Mapping[int, timedelta] | None = None,
+        ramp_short_codes: bool = False,
         consent_scope: ConsentScope = ConsentScope.ACCOUNT,
     ) -> None:
         if clock is not None and not isinstance(clock, Clock):
@@ -232,6 +239,9 @@ class PolicyEngine:
         self.opt_out_reply = opt_out_reply
         self.opt_in_reply = opt_in_reply
         self.tollfree_confirmation = bool(tollfree_confirmation)
+        if not isinstance(ramp_short_codes, bool):
+            raise ConfigurationError("ramp_short_codes must be a bool")
+        self.ramp_short_codes = ramp_short_codes
         self.conversation_ttl = conversation_ttl
         self._composer_settings = (sender_id_template, opt_out_text, append_policy)
         self._composers: dict[str, MessageComposer] = {}
@@ -329,7 +339,7 @@ class PolicyEngine:
     def _sender_violation(
         self, sender: str, cache: dict[str, Violation | None]
     ) -> Violation | None:
-        if self.tollfree is None or not is_toll_free(sender):
+        if self.tollfree is None or sender_type(sender) is not SenderType.TOLL_FREE:
             return None
         if sender in cache:
             return cache[sender]
@@ -649,8 +659,10 @@ class PolicyEngine:
                         )
                     )
                     counts["other"] += 1
-        candidates = [p for p in pending if not p.violations]
-        refused = [p for p in pending if p.violations]
+        # The ramp-up limit counts long-code and toll-free sends, and
+        # short-code sends only when configured (ramp_short_codes).
+        candidates = [p for p in pending if not p.violations and self._ramped(p.msg)]
+        refused = [p for p in pending if p.violations and self._ramped(p.msg)]
         note = ""
         if commit:
             grant = self.ramp.reserve(account, len(candidates)) if candidates else None
@@ -684,7 +696,7 @@ class PolicyEngine:
                         Violation("limit.daily", text, retry_at=exhausted.resets_at)
                     )
         if commit:
-            sent = [p for p in candidates if not p.violations]
+            sent = [p for p in pending if not p.violations]
             if self.quiet_hours is not None:
                 for p in sent:
                     if not p.capped:
@@ -692,7 +704,8 @@ class PolicyEngine:
                     v = self._quiet(p.msg, now, reserve=True)
                     if v:
                         p.violations.append(v)
-                        self.ramp.release(account, 1)
+                        if self._ramped(p.msg):
+                            self.ramp.release(account, 1)
                         counts["other"] += 1
                 sent = [p for p in sent if not p.violations]
             if sent:
@@ -720,6 +733,10 @@ class PolicyEngine:
                 retry_at=retry,
             )
         return note
+
+    def _ramped(self, msg: OutboundMessage) -> bool:
+        """Whether the ramp-up limit applies to ``msg``'s sender."""
+        return self.ramp_short_codes or sender_type(msg.sender) is not SenderType.SHORT_CODE
 
     def _conv_ttl(self) -> float | None:
         if self.conversation_ttl is None:
@@ -811,7 +828,7 @@ class PolicyEngine:
         if brand is not None and (not isinstance(brand, str) or not brand.strip()):
             raise InvalidArgument("brand must be a non-empty str or None")
         sid = _check_sid(message_sid)
-        toll_free = to is not None and is_toll_free(normalize_phone(to))
+        toll_free = to is not None and sender_type(normalize_sender(to)) is SenderType.TOLL_FREE
         match = (self._tollfree_keywords if toll_free else self.keywords).classify(body)
         if sid is not None and not self._claim_inbound(account, sid, match.kind):
             return InboundResult(
@@ -907,7 +924,6 @@ class _Pending:
 #: for good: replaying it after a later STOP would undo an opt-out. Anything
 #: else replayed late is harmless (an opt-out again, a HELP reply).
 _INBOUND_TTL = 400 * _DAY_SECONDS
-_MAX_SID_LENGTH = 64
 
 
 def _inbound_ttl(kind: KeywordKind) -> float | None:
@@ -915,21 +931,13 @@ def _inbound_ttl(kind: KeywordKind) -> float | None:
 
 
 def _check_sid(sid: object) -> str | None:
-    if sid is None:
-        return None
-    if not isinstance(sid, str) or not sid.strip():
-        raise InvalidArgument(f"message_sid must be a non-empty str or None, got {sid!r}")
-    text = sid.strip()
-    if len(text) > _MAX_SID_LENGTH or not text.isprintable():
-        raise InvalidArgument(
-            f"message_sid must be a Twilio SID (printable, at most {_MAX_SID_LENGTH} characters)"
-        )
-    return text
+    return None if sid is None else check_sid(sid, "message_sid")
 
 
 def _valid_state(state: object) -> bool:
-    """What QuietHours accepts as ``state``: None or a US state code."""
-    return state is None or (isinstance(state, str) and state.strip().upper() in US_STATE_CODES)
+    """What QuietHours accepts as ``state``: None or a US state, DC, US
+    territory or Canadian province code."""
+    return state is None or (isinstance(state, str) and state.strip().upper() in STATE_CODES)
 
 
 def _marker(stamp: str, consent: ConsentState | None) -> str:
@@ -953,12 +961,6 @@ def _parse_code(code: object) -> int | None:
     if isinstance(code, str) and code.strip().isdigit():
         return int(code.strip())
     raise InvalidArgument(f"error_code must be an int or digit string, got {code!r}")
-
-
-def _check_account(account: object) -> str:
-    if not isinstance(account, str) or not account.strip():
-        raise InvalidArgument(f"account must be a non-empty str, got {account!r}")
-    return account
 
 
 def _bulk_result(

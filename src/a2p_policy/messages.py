@@ -8,14 +8,24 @@ numbers are normalized, enums checked).
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import attrs
 
-from a2p_policy.errors import InvalidArgument
+from a2p_policy.errors import InvalidPhoneNumber
 from a2p_policy.findings import Finding
-from a2p_policy.phone import normalize_phone
+from a2p_policy.phone import SenderType, normalize_phone, normalize_sender, sender_type
 from a2p_policy.usecases import UseCase
+from a2p_policy.validation import (
+    InvalidField,
+    InvalidPhoneField,
+    check_account,
+    check_body,
+    check_state,
+    check_text,
+)
 
 __all__ = [
     "EXEMPT_FROM_SUSPENSION",
@@ -55,16 +65,26 @@ EXEMPT_FROM_SUSPENSION: frozenset[MessageKind] = frozenset(
 )
 
 
-def _nonempty(name: str):  # type: ignore[no-untyped-def]
-    def check(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidArgument(f"{name} must be a non-empty string, got {value!r}")
+def _check(validator: Callable[[object, str], object], name: str):  # type: ignore[no-untyped-def]
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        validator(value, name)
 
     return check
 
 
-def _phone(value: object) -> str:
-    return normalize_phone(value)  # type: ignore[arg-type]
+def _phone(field: str, normalize: Callable[[str], str], value: object) -> str:
+    try:
+        return normalize(value)  # type: ignore[arg-type]
+    except InvalidPhoneNumber as exc:
+        raise InvalidPhoneField(f"{field}: {exc}", field) from exc
+
+
+def _sender(value: object) -> str:
+    return _phone("sender", normalize_sender, value)
+
+
+def _to(value: object) -> str:
+    return _phone("to", normalize_phone, value)
 
 
 def _kind(value: object) -> MessageKind:
@@ -75,8 +95,9 @@ def _kind(value: object) -> MessageKind:
             return MessageKind[value.strip().upper()]
         except KeyError:
             pass
-    raise InvalidArgument(
-        f"kind must be a MessageKind ({', '.join(k.name for k in MessageKind)}), got {value!r}"
+    raise InvalidField(
+        f"kind must be a MessageKind ({', '.join(k.name for k in MessageKind)}), got {value!r}",
+        "kind",
     )
 
 
@@ -88,13 +109,15 @@ def _use_case(value: object) -> UseCase:
             return UseCase[value.strip().upper()]
         except KeyError:
             pass
-    raise InvalidArgument(f"use_case must be a UseCase, got {value!r}")
+    raise InvalidField(f"use_case must be a UseCase, got {value!r}", "use_case")
 
 
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidArgument(f"body must be a str, got {type(value).__name__}")
-    return value
+def _body(value: object) -> str:
+    return check_body(value, "body")
+
+
+def _state(value: object) -> str | None:
+    return check_state(value, "state")
 
 
 @attrs.frozen(slots=True)
@@ -102,22 +125,39 @@ class OutboundMessage:
     """A message an application wants to send.
 
     ``OutboundMessage(account, sender, to, body, *, brand, kind=BULK,
-    use_case=UseCase.ACCOUNT_NOTIFICATIONS)``; ``sender`` and ``to`` are
-    normalized to E.164 (``InvalidPhoneNumber`` otherwise). ``state`` is the
-    recipient's US state when known (two letters), for the quiet-hours state
-    rule packs; otherwise the area code decides.
+    use_case=UseCase.ACCOUNT_NOTIFICATIONS, state=None)``.
+
+    Everything ``authorize`` would refuse for its shape is refused here, at
+    construction, by the shared validators of :mod:`a2p_policy.validation`
+    (errors name the field: ``InvalidField.field`` /
+    ``InvalidPhoneField.field``):
+
+    * ``account``: non-empty, at most 200 characters, no control characters.
+    * ``sender``: our number, any :class:`~a2p_policy.phone.SenderType`:
+      normalized by :func:`~a2p_policy.phone.normalize_sender` (E.164, or
+      the digits of a short code).
+    * ``to``: the recipient, normalized to E.164.
+    * ``body``: a str with at least one visible character.
+    * ``state``: the recipient's state when known, for the quiet-hours state
+      packs (otherwise the area code decides): a US state, DC, a US
+      territory or a Canadian province/territory, stored upper-case.
     """
 
-    account: str = attrs.field(validator=_nonempty("account"))
-    sender: str = attrs.field(converter=_phone)
-    to: str = attrs.field(converter=_phone)
-    body: str = attrs.field(converter=_text)
-    brand: str = attrs.field(kw_only=True, validator=_nonempty("brand"))
+    account: str = attrs.field(validator=_check(check_account, "account"))
+    sender: str = attrs.field(converter=_sender)
+    to: str = attrs.field(converter=_to)
+    body: str = attrs.field(converter=_body)
+    brand: str = attrs.field(kw_only=True, validator=_check(check_text, "brand"))
     kind: MessageKind = attrs.field(kw_only=True, default=MessageKind.BULK, converter=_kind)
     use_case: UseCase = attrs.field(
         kw_only=True, default=UseCase.ACCOUNT_NOTIFICATIONS, converter=_use_case
     )
-    state: str | None = attrs.field(kw_only=True, default=None)
+    state: str | None = attrs.field(kw_only=True, default=None, converter=_state)
+
+    @property
+    def sender_type(self) -> SenderType:
+        """The kind of number ``sender`` is."""
+        return sender_type(self.sender)
 
 
 @attrs.frozen(slots=True)

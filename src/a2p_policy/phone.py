@@ -25,10 +25,10 @@ they do not hold, every number takes the full phonenumbers path.
 
 from __future__ import annotations
 
+import enum
 import re
+import unicodedata
 from functools import lru_cache
-from re import _constants as _C  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 import phonenumbers
@@ -36,12 +36,27 @@ from phonenumbers import timezone as pn_timezone
 
 from a2p_policy.errors import InvalidPhoneNumber
 
+# The NANP fast path reads phonenumbers' regular expressions with the
+# standard library's private regex parser (``re._parser`` since Python 3.11).
+# It is private and may move: when it cannot be imported, the fast path is
+# off and every number takes the full phonenumbers path (same answers).
+try:
+    from re import _constants as _C  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the Python version
+    _C = None
+    _parser = None
+
 __all__ = [
     "CACHE_SIZE",
+    "SHORT_CODE_LENGTHS",
     "TOLL_FREE_AREA_CODES",
+    "SenderType",
     "is_toll_free",
     "normalize_phone",
+    "normalize_sender",
     "recipient_timezones",
+    "sender_type",
 ]
 
 #: Toll-free area codes of the North American Numbering Plan.
@@ -100,6 +115,9 @@ def _cached(raw: str, region: str) -> tuple[str | None, str]:
         return None, f"phone number is too long ({len(text)} characters): {text[:20]!r}..."
     if text.lower().startswith("tel:"):
         text = text[4:]
+    junk = _junk(text)
+    if junk is not None:
+        return None, f"not a phone number: {raw[:40]!r} ({junk})"
     region_u = region.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", region_u):
         return None, f"default_region must be an ISO 3166 alpha-2 code such as 'US', got {region!r}"
@@ -112,6 +130,35 @@ def _cached(raw: str, region: str) -> tuple[str | None, str]:
     if not phonenumbers.is_valid_number(parsed):
         return None, f"not a valid phone number: {raw!r}"
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
+
+
+#: Separators people write between digit groups, besides Unicode spaces
+#: (Zs) and dashes (Pd): dots, parentheses and slashes, ASCII and full-width.
+_SEPARATORS = frozenset(".()/\uff0e\uff08\uff09\uff0f")
+_PLUS = frozenset("+\uff0b")
+
+
+def _junk(text: str) -> str | None:
+    """Why ``text`` (stripped, without ``tel:``) is not a plain written phone
+    number, or None. Accepted: decimal digits (any script, as phonenumbers
+    reads them), an optional leading plus, and separators (spaces, dashes,
+    dots, parentheses, slashes). Refused: anything else, notably extensions
+    (``x123``, ``ext.``, ``;ext=``), letters (vanity numbers), ``*``, ``#``,
+    ``;`` and control characters such as NUL, which phonenumbers would
+    otherwise silently drop or read as an extension."""
+    body = text[1:] if text[:1] in _PLUS else text
+    for ch in body:
+        if ch.isdecimal() or ch in _SEPARATORS:
+            continue
+        category = unicodedata.category(ch)
+        if category in ("Zs", "Pd"):
+            continue
+        if category == "Cc":
+            return f"control character U+{ord(ch):04X}"
+        if ch in _PLUS:
+            return "'+' is allowed only at the start"
+        return f"unexpected character {ch!r}"
+    return None
 
 
 def _validate_e164(e164: str) -> tuple[str | None, str]:
@@ -199,6 +246,8 @@ def _nanp_significant_digits() -> int:
     """How many leading national digits decide the validity and zones of a
     +1 number with ten national digits (see the module docstring), or 0
     when the installed metadata does not allow the fast path."""
+    if _parser is None or _C is None:  # pragma: no cover - private module moved
+        return 0
     try:
         from phonenumbers import tzdata
         from phonenumbers.phonemetadata import PhoneMetadata
@@ -239,3 +288,63 @@ def recipient_timezones(number: str) -> tuple[str, ...]:
     :class:`~a2p_policy.errors.InvalidPhoneNumber` for an invalid number.
     """
     return _zones(normalize_phone(number))
+
+
+# ---------------------------------------------------------------- senders
+#: Lengths of a US or Canadian common short code.
+SHORT_CODE_LENGTHS: tuple[int, ...] = (5, 6)
+_SHORT_CODE = re.compile(r"[0-9]{5,6}")
+
+
+class SenderType(enum.Enum):
+    """What kind of number sends the message (our own number).
+
+    * ``LONG_CODE``: a ten-digit geographic number (10DLC in the US) or any
+      other valid E.164 number that is not toll-free.
+    * ``TOLL_FREE``: a US/Canada toll-free number (800, 833, 844, 855, 866,
+      877, 888); it needs an approved toll-free verification.
+    * ``SHORT_CODE``: a US or Canadian common short code, five or six digits
+      (CTIA / the US Short Code Registry; CWTA's Canadian Common Short Code
+      program). Short codes are vetted by the carriers before they go live.
+    """
+
+    LONG_CODE = "LONG_CODE"
+    TOLL_FREE = "TOLL_FREE"
+    SHORT_CODE = "SHORT_CODE"
+
+
+def _short_code(raw: object) -> str | None:
+    """The short code in ``raw`` (five or six ASCII digits, surrounding
+    whitespace allowed), or None."""
+    if type(raw) is not str or len(raw) > _MAX_INPUT:
+        return None
+    text = raw.strip(" ")
+    return text if _SHORT_CODE.fullmatch(text) else None
+
+
+def normalize_sender(raw: str, default_region: str = "US") -> str:
+    """Our own number (a sender) in its canonical form: the five or six
+    digits of a short code (``"12345"``), else E.164 as
+    :func:`normalize_phone` gives it (long codes and toll-free numbers).
+
+    Use it wherever our number appears: the sender of an outbound message,
+    the ``To`` of an inbound message, the ``From`` of a status callback.
+    Raises :class:`~a2p_policy.errors.InvalidPhoneNumber` otherwise.
+    """
+    code = _short_code(raw)
+    if code is not None:
+        return code
+    return normalize_phone(raw, default_region)
+
+
+def sender_type(number: str) -> SenderType:
+    """The :class:`SenderType` of a sender number in any accepted format
+    (``"12345"``, ``"+18005550100"``, ``"(415) 555-0123"``). Raises
+    :class:`~a2p_policy.errors.InvalidPhoneNumber` when it is neither a
+    short code nor a valid phone number."""
+    if _short_code(number) is not None:
+        return SenderType.SHORT_CODE
+    e164 = normalize_phone(number)
+    if len(e164) == 12 and e164.startswith("+1") and e164[2:5] in TOLL_FREE_AREA_CODES:
+        return SenderType.TOLL_FREE
+    return SenderType.LONG_CODE

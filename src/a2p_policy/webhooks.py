@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from a2p_policy.errors import InvalidArgument, SignatureError
-from a2p_policy.phone import normalize_phone
+from a2p_policy.phone import normalize_phone, normalize_sender
+from a2p_policy.validation import InvalidField, check_sid
 
 __all__ = [
     "InboundMessage",
@@ -95,23 +96,34 @@ def _one(form: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
+def _address(value: str, normalize: Any) -> str:
+    # Channel addresses (whatsapp:+1..., messenger:...) are kept as given;
+    # plain numbers are normalized so they match the rest of the library.
+    if ":" in value and not value.lower().startswith("tel:"):
+        return value
+    result: str = normalize(value)
+    return result
+
+
 class _Webhook(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    message_sid: str = Field(min_length=2, max_length=64)
+    message_sid: str
     account_sid: str | None = None
     messaging_service_sid: str | None = None
     from_: str
     to: str
 
-    @field_validator("from_", "to")
+    @field_validator("message_sid")
     @classmethod
-    def _phone(cls, value: str) -> str:
-        # Channel addresses (whatsapp:+1..., messenger:...) are kept as given;
-        # plain numbers are normalized so they match the rest of the library.
-        if ":" in value and not value.lower().startswith("tel:"):
-            return value
-        return normalize_phone(value)
+    def _sid(cls, value: str) -> str:
+        return check_sid(value, "MessageSid")
+
+    @field_validator("account_sid", "messaging_service_sid")
+    @classmethod
+    def _optional_sid(cls, value: str | None) -> str | None:
+        # Absent is fine; present but blank or malformed is refused.
+        return None if value is None else check_sid(value, "sid")
 
 
 class StatusCallback(_Webhook):
@@ -120,6 +132,17 @@ class StatusCallback(_Webhook):
     status: MessageStatus
     error_code: int | None = None
     error_message: str | None = None
+
+    @field_validator("from_")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        # Our number: a long code, a toll-free number or a short code.
+        return _address(value, normalize_sender)
+
+    @field_validator("to")
+    @classmethod
+    def _recipient(cls, value: str) -> str:
+        return _address(value, normalize_phone)
 
     @property
     def is_final(self) -> bool:
@@ -133,12 +156,48 @@ class InboundMessage(_Webhook):
     num_media: int = 0
     opt_out_type: OptOutType | None = None
 
+    @field_validator("from_")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        return _address(value, normalize_phone)
+
+    @field_validator("to")
+    @classmethod
+    def _ours(cls, value: str) -> str:
+        # Our number: a long code, a toll-free number or a short code.
+        return _address(value, normalize_sender)
+
+
+#: The form field behind each model field, for error messages.
+_FORM_NAMES = {
+    "message_sid": "MessageSid",
+    "account_sid": "AccountSid",
+    "messaging_service_sid": "MessagingServiceSid",
+    "from_": "From",
+    "to": "To",
+    "status": "MessageStatus",
+    "error_code": "ErrorCode",
+    "error_message": "ErrorMessage",
+    "body": "Body",
+    "num_media": "NumMedia",
+    "opt_out_type": "OptOutType",
+}
+
 
 def _parsed(model: type[BaseModel], data: dict[str, Any], what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidArgument(f"malformed {what}: {exc.errors(include_url=False)}") from exc
+        errors = exc.errors(include_url=False)
+        loc = errors[0].get("loc", ()) if errors else ()
+        name = str(loc[0]) if loc else ""
+        field = _FORM_NAMES.get(name, name) or None
+        details = "; ".join(
+            f"{_FORM_NAMES.get(str(e['loc'][0]), e['loc'][0]) if e.get('loc') else '?'}: "
+            f"{e.get('msg', '')}"
+            for e in errors
+        )
+        raise InvalidField(f"malformed {what}: {details}", field) from exc
 
 
 def parse_status_callback(form: Mapping[str, str]) -> StatusCallback:

@@ -132,12 +132,12 @@ def test_interrupted_opt_out_is_applied_again_but_interrupted_opt_in_is_not(
     a retried opt-out is applied (opting out twice is harmless), a retried
     opt-in is not (fail closed)."""
     grant(beng, account=A)
-    beng.storage.put(make_key("engine", "inbound", A, "SM-out"), "pending")
-    out = beng.handle_inbound(A, TO, "STOP", message_sid="SM-out")
+    beng.storage.put(make_key("engine", "inbound", A, "SMout1"), "pending")
+    out = beng.handle_inbound(A, TO, "STOP", message_sid="SMout1")
     assert out.honored and not out.duplicate
     assert beng.dnd.get(A, TO) is DndKind.PERMANENT
-    beng.storage.put(make_key("engine", "inbound", A, "SM-in"), "pending")
-    back = beng.handle_inbound(A, TO, "START", message_sid="SM-in")
+    beng.storage.put(make_key("engine", "inbound", A, "SMin1"), "pending")
+    back = beng.handle_inbound(A, TO, "START", message_sid="SMin1")
     assert back.duplicate and not back.honored
     assert beng.dnd.get(A, TO) is DndKind.PERMANENT
 

@@ -22,6 +22,7 @@ from a2p_policy.limits import (
 )
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.usecases import TRANSACTIONAL_USE_CASES, UseCase
+from a2p_policy.validation import CA_PROVINCE_CODES, STATE_CODES
 
 M = UseCase.MARKETING
 NY = ZoneInfo("America/New_York")
@@ -269,3 +270,62 @@ def test_pack_data_is_consistent() -> None:
             assert w is not None
             assert FEDERAL_TCPA.windows[0] is not None
             assert FEDERAL_TCPA.windows[0][0] <= w[0] < w[1] <= FEDERAL_TCPA.windows[0][1]
+
+
+# -- Canadian provinces and US territories (issue 20) ----------------------------
+
+TORONTO = "+14165550123"  # Ontario, Eastern
+
+
+@pytest.mark.parametrize("state", sorted(CA_PROVINCE_CODES))
+def test_provinces_are_accepted_with_no_us_pack(state: str) -> None:
+    q = make()
+    # 20:30 in Miami: the FL pack (8-20) would refuse it; a province has no
+    # pack, so only the federal window (8-21) applies.
+    t = at(NY, 2026, 1, 5, 20, 30)
+    assert not q.check(MIAMI, t, use_case=M).allowed
+    r = q.check(MIAMI, t, use_case=M, state=state.lower())
+    assert r.allowed
+    assert r.state == state
+    assert r.rules == ("US",)  # the federal window only, no state pack
+    # the federal window still holds
+    late = q.check(MIAMI, at(NY, 2026, 1, 5, 21, 30), use_case=M, state=state)
+    assert not late.allowed
+
+
+def test_a_province_pack_applies_when_configured() -> None:
+    ontario = QuietHoursPack(
+        code="ON",
+        name="Example Ontario pack (test only)",
+        citation="none: a test fixture",
+        windows=((10 * 60, 18 * 60),) * 7,
+    )
+    q = QuietHours(packs=[*STATE_PACKS.values(), ontario], storage=MemoryStorage())
+    t = at(NY, 2026, 1, 5, 19, 0)
+    assert q.check(TORONTO, t, use_case=M).allowed  # by area code: no pack
+    r = q.check(TORONTO, t, use_case=M, state="ON")
+    assert not r.allowed
+    assert r.state == "ON"
+
+
+@pytest.mark.parametrize("state", ["DC", "PR", "GU", "VI", "AS", "MP"])
+def test_dc_and_territories_are_accepted(state: str) -> None:
+    r = make().check(CALIFORNIA, at(NY, 2026, 1, 5, 14, 0), use_case=M, state=state)
+    assert r.state == state
+
+
+@pytest.mark.parametrize("state", ["ZZ", "XX", "CAN", "", " ", "Ontario", "U S"])
+def test_other_states_are_refused(state: str) -> None:
+    with pytest.raises(InvalidArgument, match="state"):
+        make().check(CALIFORNIA, at(NY, 2026, 1, 5, 14, 0), use_case=M, state=state)
+
+
+@given(state=st.text(min_size=0, max_size=4))
+def test_state_accepted_iff_known(state: str) -> None:
+    q = make()
+    t = at(NY, 2026, 1, 5, 14, 0)
+    if state.strip().upper() in STATE_CODES:
+        assert q.check(CALIFORNIA, t, use_case=M, state=state).state == state.strip().upper()
+    else:
+        with pytest.raises(InvalidArgument):
+            q.check(CALIFORNIA, t, use_case=M, state=state)

@@ -66,7 +66,7 @@ from a2p_policy.consent.record import (
     normalize_brand,
 )
 from a2p_policy.errors import ConsentError, InvalidArgument, MissingAccount, StorageError
-from a2p_policy.limits._common import check_account
+from a2p_policy.validation import check_account
 from a2p_policy.phone import normalize_phone
 from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from a2p_policy.errors import ConfigurationError, InvalidArgument
+from a2p_policy.validation import MAX_ACCOUNT_LENGTH
+from a2p_policy.validation import check_account as _check_account
 
 # The one key escaping function of the library (re-exported here).
 from a2p_policy.storage.base import key_part
@@ -25,19 +27,12 @@ __all__ = [
     "local_midnight_utc",
 ]
 
-#: Longest account id accepted (keys stay well under the port's 512 characters).
-MAX_ACCOUNT_LENGTH = 200
-
 
 def check_account(account: object) -> str:
-    """Return ``account`` if it is a non-empty str of at most 200 characters."""
-    if not isinstance(account, str):
-        raise InvalidArgument(f"account must be a str, got {type(account).__name__}")
-    if not account.strip():
-        raise InvalidArgument("account must be a non-empty string")
-    if len(account) > MAX_ACCOUNT_LENGTH:
-        raise InvalidArgument(f"account id longer than {MAX_ACCOUNT_LENGTH} characters")
-    return account
+    """Return ``account`` if it is a valid account id: delegates to the
+    shared validator :func:`a2p_policy.validation.check_account` (non-empty,
+    at most 200 characters, no control characters)."""
+    return _check_account(account)
 
 
 def check_count(count: object, name: str = "count", *, minimum: int = 0) -> int:

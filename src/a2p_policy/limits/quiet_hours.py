@@ -42,7 +42,6 @@ from a2p_policy.limits.state_packs import (
     AREA_CODE_STATES,
     FEDERAL_TCPA,
     STATE_PACKS,
-    US_STATE_CODES,
     MinuteWindow,
     QuietHoursPack,
 )
@@ -50,6 +49,7 @@ from a2p_policy.phone import normalize_phone, recipient_timezones
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.usecases import TRANSACTIONAL_USE_CASES, UseCase
+from a2p_policy.validation import check_state
 
 __all__ = ["FALLBACK_ZONES", "QuietHours", "QuietHoursResult", "state_for_number"]
 
@@ -101,13 +101,14 @@ def state_for_number(phone: str) -> str | None:
 
 
 def _pack_state(e164: str, state: object) -> str | None:
-    """The state whose pack applies: ``state`` (a US state code) when given,
-    else the one of the number's area code."""
+    """The state whose pack applies: ``state`` when given (a US state, DC, a
+    US territory or a Canadian province/territory, checked by the shared
+    validator :func:`a2p_policy.validation.check_state`), else the one of the
+    number's area code. A province gets no pack unless one is configured
+    for its code; the federal window still applies."""
     if state is None:
         return state_for_number(e164)
-    if isinstance(state, str) and state.strip().upper() in US_STATE_CODES:
-        return state.strip().upper()
-    raise InvalidArgument(f"state must be a two-letter US state code or None, got {state!r}")
+    return check_state(state)
 
 
 @lru_cache(maxsize=256)

@@ -24,8 +24,12 @@ from types import MappingProxyType
 
 import attrs
 
+from a2p_policy.validation import CA_PROVINCE_CODES
+from a2p_policy.validation import US_STATE_CODES as _US_STATE_CODES
+
 __all__ = [
     "AREA_CODE_STATES",
+    "CA_PROVINCE_CODES",
     "FEDERAL_TCPA",
     "FLORIDA",
     "MARYLAND",
@@ -159,65 +163,8 @@ AREA_CODE_STATES: Mapping[str, str] = MappingProxyType(
     }
 )
 
-#: Two-letter codes accepted for ``state=``: the 50 states, DC and the
-#: inhabited territories.
-US_STATE_CODES: frozenset[str] = frozenset(
-    [
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-        "OR",
-        "PA",
-        "RI",
-        "SC",
-        "SD",
-        "TN",
-        "TX",
-        "UT",
-        "VT",
-        "VA",
-        "WA",
-        "WV",
-        "WI",
-        "WY",
-        "DC",
-        "PR",
-        "VI",
-        "GU",
-        "AS",
-        "MP",
-    ]
-)
+#: Two-letter codes of the 50 states, DC and the inhabited territories (the
+#: single definition lives in :mod:`a2p_policy.validation`, which also accepts
+#: Canadian provinces: ``CA_PROVINCE_CODES``; no pack applies to a province
+#: unless one is configured for its code).
+US_STATE_CODES: frozenset[str] = _US_STATE_CODES

@@ -69,9 +69,8 @@ from a2p_policy.messages import (
 from a2p_policy.phone import SenderType, normalize_phone, normalize_sender, sender_type
 from a2p_policy.storage import Storage, make_key, resolve_storage
 from a2p_policy.usecases import UseCase
-from a2p_policy.validation import STATE_CODES
+from a2p_policy.validation import STATE_CODES, check_sid
 from a2p_policy.validation import check_account as _check_account
-from a2p_policy.validation import check_sid
 
 __all__ = ["DEFAULT_HELP_REPLY", "DEFAULT_OPT_IN_REPLY", "DEFAULT_OPT_OUT_REPLY", "PolicyEngine"]
 

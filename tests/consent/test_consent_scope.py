@@ -89,10 +89,12 @@ def test_revoke_reaches_only_its_account(ledger: ConsentLedger) -> None:
     assert ledger.is_granted(PHONE, "Joe's Pizza", account="tenant-b")
     assert ledger.reinstate(PHONE, "Joe's Pizza", account="tenant-a")
     state = ledger.current(PHONE, "Joe's Pizza", account="tenant-a")
-    assert state is not None and state.record is not None
+    assert state is not None
+    assert state.record is not None
     assert state.record.account == "tenant-a"
     evidence = ledger.history(PHONE, "Joe's Pizza", account="tenant-a")[-1].record
-    assert evidence is not None and evidence.account == "tenant-a"
+    assert evidence is not None
+    assert evidence.account == "tenant-a"
 
 
 def test_account_scope_refuses_a_record_or_lookup_without_account(
@@ -169,7 +171,7 @@ def test_adopt_needs_an_account_ledger(storage: MemoryStorage) -> None:
 
 
 _accounts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=30
 ).filter(lambda a: a.strip() == a != "" and a.isprintable())
 
 

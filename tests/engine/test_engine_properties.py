@@ -107,16 +107,18 @@ class Run:
         self.opted_out: set[tuple[str, str]] = set()
         self.allowed_per_day: Counter[tuple[str, str]] = Counter()
         self.tag = 0
-        for contact in CONTACTS:  # most contacts start with consent
+        for contact in CONTACTS:  # most contacts start with consent, with every account
             for brand in BRANDS[:1]:
                 for e in self.engines():
-                    grant(
-                        e,
-                        contact,
-                        brand=brand,
-                        scopes=(UseCase.ACCOUNT_NOTIFICATIONS, UseCase.MARKETING),
-                        express=True,
-                    )
+                    for account in ACCOUNTS:
+                        grant(
+                            e,
+                            contact,
+                            brand=brand,
+                            scopes=(UseCase.ACCOUNT_NOTIFICATIONS, UseCase.MARKETING),
+                            express=True,
+                            account=account,
+                        )
 
     def engines(self) -> tuple[PolicyEngine, PolicyEngine]:
         return self.plain, self.checked
@@ -148,7 +150,15 @@ class Run:
                 else (UseCase.ACCOUNT_NOTIFICATIONS,)
             )
             for e in self.engines():
-                grant(e, CONTACTS[contact], brand=brand, scopes=scopes, express=marketing)
+                for account in ACCOUNTS:
+                    grant(
+                        e,
+                        CONTACTS[contact],
+                        brand=brand,
+                        scopes=scopes,
+                        express=marketing,
+                        account=account,
+                    )
         elif name == "authorize":
             m = build(op[1], self.next_tag())
             checked_first = self.checked.check(m)
@@ -214,7 +224,7 @@ def test_bulk_never_exceeds_the_limit_and_keeps_order(
     engine = PolicyEngine(storage=MemoryStorage(), clock=clock)
     engine.ramp.set_override("acct-a", limit)
     for contact in (0, 1):
-        grant(engine, CONTACTS[contact], brand="Acme")
+        grant(engine, CONTACTS[contact], brand="Acme", account="acct-a")
     msgs = [
         OutboundMessage(
             "acct-a",

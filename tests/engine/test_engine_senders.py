@@ -126,7 +126,7 @@ def test_bad_account_is_refused_at_construction(account: object) -> None:
 def test_longest_account_is_accepted_everywhere(engine: PolicyEngine) -> None:
     account = "a" * MAX_ACCOUNT_LENGTH
     m = msg(account=account)
-    grant(engine)
+    grant(engine, account=account)
     assert engine.authorize(m).allowed
     engine.record_status(account, TO, "delivered")
     engine.handle_inbound(account, TO, "hello")

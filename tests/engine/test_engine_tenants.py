@@ -100,11 +100,14 @@ def test_replayed_start_never_undoes_a_later_stop(beng: PolicyEngine) -> None:
     assert beng.authorize(msg(account=A)).allowed  # the account has sent as BRAND
     assert beng.handle_inbound(A, TO, "STOP", message_sid="SM1").honored
     start = beng.handle_inbound(A, TO, "START", message_sid="SM2")
-    assert start.honored and not start.duplicate
+    assert start.honored
+    assert not start.duplicate
     assert beng.check(msg(account=A)).allowed
     assert beng.handle_inbound(A, TO, "STOP", message_sid="SM3").honored
     replay = beng.handle_inbound(A, TO, "START", message_sid="SM2")
-    assert replay.duplicate and not replay.honored and replay.reply is None
+    assert replay.duplicate
+    assert not replay.honored
+    assert replay.reply is None
     assert beng.check(msg(account=A)).codes[0] == "dnd.permanent"
     assert not beng.consent.is_granted(TO, BRAND, account=A)
 
@@ -112,9 +115,11 @@ def test_replayed_start_never_undoes_a_later_stop(beng: PolicyEngine) -> None:
 def test_retried_stop_is_a_duplicate_and_replies_once(beng: PolicyEngine) -> None:
     grant(beng, account=A)
     first = beng.handle_inbound(A, TO, "STOP", message_sid="SM1")
-    assert first.reply is not None and not first.duplicate
+    assert first.reply is not None
+    assert not first.duplicate
     again = beng.handle_inbound(A, TO, "STOP", message_sid="SM1")
-    assert again.duplicate and again.reply is None
+    assert again.duplicate
+    assert again.reply is None
     assert beng.monitor.status(A).opt_outs == 1
 
 
@@ -134,11 +139,13 @@ def test_interrupted_opt_out_is_applied_again_but_interrupted_opt_in_is_not(
     grant(beng, account=A)
     beng.storage.put(make_key("engine", "inbound", A, "SMout1"), "pending")
     out = beng.handle_inbound(A, TO, "STOP", message_sid="SMout1")
-    assert out.honored and not out.duplicate
+    assert out.honored
+    assert not out.duplicate
     assert beng.dnd.get(A, TO) is DndKind.PERMANENT
     beng.storage.put(make_key("engine", "inbound", A, "SMin1"), "pending")
     back = beng.handle_inbound(A, TO, "START", message_sid="SMin1")
-    assert back.duplicate and not back.honored
+    assert back.duplicate
+    assert not back.honored
     assert beng.dnd.get(A, TO) is DndKind.PERMANENT
 
 
@@ -153,7 +160,8 @@ def test_status_idempotency_keys_cannot_collide(beng: PolicyEngine) -> None:
     first = beng.record_status("org:SM1", TO, "delivered", message_sid="x")
     assert first.counted
     second = beng.record_status("org", TO, "undelivered", 21610, message_sid="SM1:x")
-    assert second.counted and not second.duplicate
+    assert second.counted
+    assert not second.duplicate
     assert beng.dnd.get("org", TO) is DndKind.PERMANENT
 
 

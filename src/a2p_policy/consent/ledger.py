@@ -66,11 +66,11 @@ from a2p_policy.consent.record import (
     normalize_brand,
 )
 from a2p_policy.errors import ConsentError, InvalidArgument, MissingAccount, StorageError
-from a2p_policy.validation import check_account
 from a2p_policy.phone import normalize_phone
 from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.usecases import OptInMethod, UseCase
+from a2p_policy.validation import check_account
 
 __all__ = [
     "EVENT_FORMAT",
@@ -733,9 +733,7 @@ class ConsentLedger:
         return self._change(phone, brand, key, change, acct) is not None
 
     # ------------------------------------------------------------ queries
-    def current(
-        self, phone: str, brand: str, *, account: str | None = None
-    ) -> ConsentState | None:
+    def current(self, phone: str, brand: str, *, account: str | None = None) -> ConsentState | None:
         """The state after the last event, or None when there is no history."""
         return self.states([(phone, brand)], account=account)[0]
 
@@ -799,9 +797,7 @@ class ConsentLedger:
                 raise StorageError(f"corrupt consent brand index for {e164}: {exc}") from exc
         return list(seen.values())
 
-    def history(
-        self, phone: str, brand: str, *, account: str | None = None
-    ) -> list[ConsentEvent]:
+    def history(self, phone: str, brand: str, *, account: str | None = None) -> list[ConsentEvent]:
         """Every event for the pair, oldest first."""
         key = self._pair(phone, brand, account, "history()")[2]
         return [_decode(v, raw)[0] for v, raw in self._storage.read(key)]

@@ -41,9 +41,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from a2p_policy.clock import ensure_aware
 from a2p_policy.errors import ConsentError, InvalidArgument
-from a2p_policy.validation import check_account
 from a2p_policy.phone import normalize_phone
 from a2p_policy.usecases import OptInMethod, UseCase
+from a2p_policy.validation import check_account
 
 __all__ = [
     "MAX_BRAND_LENGTH",

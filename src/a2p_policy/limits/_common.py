@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from a2p_policy.errors import ConfigurationError, InvalidArgument
-from a2p_policy.validation import MAX_ACCOUNT_LENGTH
-from a2p_policy.validation import check_account as _check_account
 
 # The one key escaping function of the library (re-exported here).
 from a2p_policy.storage.base import key_part
+from a2p_policy.validation import MAX_ACCOUNT_LENGTH
+from a2p_policy.validation import check_account as _check_account
 
 __all__ = [
     "MAX_ACCOUNT_LENGTH",

@@ -70,10 +70,10 @@ def grant_consent(
 
     ``account`` is the tenant that holds the consent: required when the
     engine keys consent by account (``ConsentScope.ACCOUNT``, its default),
-    ignored in ``ConsentScope.BRAND``. Defaults: every use case (pass ``scopes`` to test scope rules), a text
-    opt-in with keyword START, express consent, captured now on the engine's
-    clock. WEB_FORM gets a source URL unless ``evidence`` gives one. Extra
-    keyword arguments are evidence fields of
+    ignored in ``ConsentScope.BRAND``. Defaults: every use case (pass
+    ``scopes`` to test scope rules), a text opt-in with keyword START,
+    express consent, captured now on the engine's clock. WEB_FORM gets a
+    source URL unless ``evidence`` gives one. Extra keyword arguments are evidence fields of
     :class:`~a2p_policy.consent.ConsentRecord` (``name``, ``email``,
     ``ip_address``...). Raises what the record raises for invalid input
     (``ConsentError``, pydantic's ``ValidationError``).

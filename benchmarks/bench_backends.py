@@ -31,6 +31,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from a2p_policy.settings import LimitsSettings
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
@@ -67,8 +69,9 @@ def _engine(storage: Any, limit: int = 10**9) -> Any:
     return PolicyEngine(
         storage=storage,
         clock=ManualClock(DAYTIME),
-        schedule=RampSchedule(daily_limits=(limit,), steady_limit=limit),
-        quiet_hours=False,
+        limits=LimitsSettings(
+            schedule=RampSchedule(daily_limits=(limit,), steady_limit=limit), quiet_hours=False
+        ),
     )
 
 

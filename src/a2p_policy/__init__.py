@@ -81,6 +81,7 @@ from a2p_policy.phone import (
     recipient_timezones,
     sender_type,
 )
+from a2p_policy.settings import ContentSettings, InboundSettings, LimitsSettings, TollFreeSettings
 from a2p_policy.storage import MemoryStorage, Storage, open_storage, register_storage
 from a2p_policy.tollfree import (
     InMemoryTollFreeTransport,
@@ -119,6 +120,7 @@ __all__ = [
     "ConsentSource",
     "ConsentState",
     "ContentLinter",
+    "ContentSettings",
     "Decision",
     "DndAction",
     "DndEntry",
@@ -132,6 +134,7 @@ __all__ = [
     "HealthLevel",
     "InMemoryTollFreeTransport",
     "InboundResult",
+    "InboundSettings",
     "InvalidArgument",
     "InvalidPhoneNumber",
     "InvalidTransition",
@@ -139,6 +142,7 @@ __all__ = [
     "KeywordConfig",
     "KeywordKind",
     "KeywordMatch",
+    "LimitsSettings",
     "ManualClock",
     "MemoryStorage",
     "MessageComposer",
@@ -168,6 +172,7 @@ __all__ = [
     "StorageUnavailable",
     "SystemClock",
     "TollFreeApiError",
+    "TollFreeSettings",
     "TollFreeVerification",
     "TollFreeVerificationClient",
     "TollFreeVerificationRequest",

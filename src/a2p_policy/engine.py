@@ -1,63 +1,39 @@
-"""The policy engine: every rule, in order, for each outbound message.
+"""The policy engine: one object that decides, before each message leaves,
+whether it may be sent and in what words, and learns from what comes back.
 
 ``PolicyEngine.check`` (no side effects) and ``authorize`` (consumes quota,
-marks the conversation) run these rules and report every one that fails, in
-this order:
+marks the conversation) run every rule of :mod:`a2p_policy.rules`, in order,
+and report every one that fails; :mod:`a2p_policy.decide` says how a decision
+reads once, runs the rules and commits. The allowed body is the composed one:
+sender identification and opt-out language are appended where missing on
+initial messages. Status callbacks and inbound messages are handled by
+:mod:`a2p_policy.feedback`. Settings come grouped (:mod:`a2p_policy.settings`).
 
-1. ``sender.unverified`` / ``sender.blocked``: a US/CA toll-free sender must
-   have an approved verification (SPEC 9; only when a toll-free client is
-   configured).
-2. ``account.suspended``: the rate monitor suspended the account; one-on-one
-   conversation replies, test messages, resends and missed-call text-back
-   are exempt (SPEC 7).
-3. ``dnd.permanent`` / ``dnd.temporary``: the contact is on do-not-disturb
-   (SPEC 8).
-4. ``consent.missing`` / ``consent.revoked`` / ``consent.scope`` /
-   ``consent.not_express``: proof of opt-in for this brand and use case
-   (SPEC 3).
-5. ``quiet_hours``: marketing outside the recipient's allowed hours, or over
-   a state's frequency cap (SPEC 10).
-6. ``content.blocked``: a BLOCK finding of the content linter on the composed
-   body (SPEC 5).
-7. ``limit.daily``: the ramp-up limit of the day is used up (SPEC 6).
-
-The allowed body is the composed one: sender identification and opt-out
-language are appended where missing on initial messages (SPEC 4).
-
-Sources: every reference article; see each component's module.
+Sources: every reference article; see each component's module and
+docs/sources.md.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
+from a2p_policy import decide as _decide
+from a2p_policy import feedback as _feedback
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
-from a2p_policy.compose import AppendPolicy, ComposedMessage, MessageComposer
+from a2p_policy.compose import ComposedMessage, MessageComposer
 from a2p_policy.consent import ConsentLedger, ConsentState
 from a2p_policy.consent.record import ConsentScope
 from a2p_policy.content import ContentLinter, SnowshoeDetector
-from a2p_policy.dnd import DndEntry, DndKind, DndManager
+from a2p_policy.dnd import DndManager
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 from a2p_policy.findings import Finding, Severity
-from a2p_policy.keywords import KeywordClassifier, KeywordConfig, KeywordKind, KeywordMatch
-from a2p_policy.limits import (
-    HealthLevel,
-    MonitorStatus,
-    QuietHours,
-    QuietHoursResult,
-    RampSchedule,
-    RampUpLimiter,
-    RateMonitor,
-    RateThresholds,
-)
+from a2p_policy.keywords import KeywordClassifier, KeywordConfig
+from a2p_policy.limits import QuietHours, RampUpLimiter, RateMonitor, RateThresholds
 from a2p_policy.messages import (
-    EXEMPT_FROM_SUSPENSION,
     BulkResult,
     Decision,
     InboundResult,
@@ -66,55 +42,31 @@ from a2p_policy.messages import (
     StatusResult,
     Violation,
 )
-from a2p_policy.phone import SenderType, normalize_phone, normalize_sender, sender_type
+from a2p_policy.phone import SenderType, sender_type
+from a2p_policy.rules import TollFreeGate
+from a2p_policy.settings import (
+    DEFAULT_HELP_REPLY,
+    DEFAULT_OPT_IN_REPLY,
+    DEFAULT_OPT_OUT_REPLY,
+    ContentSettings,
+    InboundSettings,
+    LimitsSettings,
+    TollFreeSettings,
+    resolve_settings,
+)
 from a2p_policy.storage import Storage, make_key, resolve_storage
-from a2p_policy.usecases import UseCase
-from a2p_policy.validation import STATE_CODES, check_sid
-from a2p_policy.validation import check_account as _check_account
+from a2p_policy.validation import check_account
 
 __all__ = ["DEFAULT_HELP_REPLY", "DEFAULT_OPT_IN_REPLY", "DEFAULT_OPT_OUT_REPLY", "PolicyEngine"]
 
-log = logging.getLogger(__name__)
-
-DEFAULT_OPT_OUT_REPLY = (
-    "{brand}: You are unsubscribed and will receive no more messages. Reply START to resubscribe."
-)
-DEFAULT_OPT_IN_REPLY = "{brand}: You are subscribed again. Reply HELP for help, STOP to opt out."
-DEFAULT_HELP_REPLY = (
-    "{brand}: for help, contact us. Msg & data rates may apply. Reply STOP to opt out."
-)
-
-_STATUS_WORDS = frozenset(
-    {
-        "accepted",
-        "scheduled",
-        "queued",
-        "sending",
-        "sent",
-        "delivered",
-        "undelivered",
-        "failed",
-        "receiving",
-        "received",
-        "read",
-        "canceled",
-        "partially_delivered",
-    }
-)
-_FINAL_OK = frozenset({"delivered", "read"})
-_FINAL_ERROR = frozenset({"undelivered", "failed"})
-_BULK_CHUNK = 5_000
 #: Distinct (brand, body, initial, kind) whose composition and lint are kept.
-_CONTENT_CACHE_SIZE = 8_192
-_CONTENT_CACHE_TEXT_LIMIT = 2_000
-_DAY_SECONDS = 86_400.0
+_CONTENT_CACHE_SIZE: Final = 8_192
+_CONTENT_CACHE_TEXT_LIMIT: Final = 2_000
 
 
 class PolicyEngine:
-    """One object that decides, before each message leaves, whether it may be
-    sent and in what words, and learns from what comes back.
-
-    Parameters (all keyword-only):
+    """Decides, before each message leaves, whether it may be sent and in
+    what words, and learns from what comes back.
 
     ``storage``
         A :class:`~a2p_policy.storage.Storage` or a URI for
@@ -122,40 +74,21 @@ class PolicyEngine:
         embedded durable choice); default a new in-memory storage.
     ``clock``
         Time source (default :class:`~a2p_policy.clock.SystemClock`).
-    ``schedule``, ``thresholds``, ``min_volume``
-        Ramp-up schedule and rate-monitor tiers.
-    ``sender_id_template``, ``opt_out_text``, ``append_policy``
-        Composer settings (per brand).
-    ``linter``
-        A configured :class:`~a2p_policy.content.ContentLinter`.
-    ``quiet_hours``
-        A :class:`~a2p_policy.limits.QuietHours`, True for the default
-        (federal window plus state packs), False to turn the rule off.
-    ``tollfree``, ``tollfree_numbers``
-        A :class:`~a2p_policy.tollfree.TollFreeVerificationClient` and the
-        map of your toll-free sender numbers (any format) to their
-        verification SID (``HH...``) or phone-number SID (``PN...``). With a
-        client configured, a toll-free sender without an approved
-        verification is refused.
-    ``keywords``
-        A :class:`~a2p_policy.keywords.KeywordConfig` for inbound messages
-        (e.g. with Spanish keywords added).
-    ``help_reply``, ``opt_out_reply``, ``opt_in_reply``
-        Reply templates (``{brand}`` is filled in); ``opt_out_reply=None``
-        sends no confirmation.
-    ``tollfree_confirmation``
-        Send the opt-out confirmation for toll-free senders too (default
-        False: the carrier sends its own, SPEC 2).
-    ``conversation_ttl``
-        After this long without an outbound message, the next message counts
-        as initial again (default: never).
-    ``snowshoe``
-        A :class:`~a2p_policy.content.SnowshoeDetector`, True for the
-        default, False (default) to turn it off.
-    ``ramp_short_codes``
-        Apply the ramp-up daily limit to short-code senders too (default
-        False: short codes are carrier-vetted and have their own throughput;
-        long codes and toll-free numbers always ramp up; docs/senders.md).
+    ``limits``, ``content``, ``inbound``, ``tollfree``
+        :class:`~a2p_policy.settings.LimitsSettings` (ramp-up, monitor tiers,
+        quiet hours), :class:`~a2p_policy.settings.ContentSettings` (composer,
+        linter, snowshoe, conversation expiry),
+        :class:`~a2p_policy.settings.InboundSettings` (keywords, replies) and
+        :class:`~a2p_policy.settings.TollFreeSettings` (verification client
+        and number map). ``tollfree`` also takes a verification client alone.
+    ``consent_scope``
+        :class:`~a2p_policy.consent.ConsentScope`: ``ACCOUNT`` (default:
+        consent belongs to the account that collected it) or ``BRAND``.
+
+    The keyword arguments of 0.1 (``schedule=``, ``quiet_hours=``,
+    ``linter=``, ``help_reply=``, ``tollfree_numbers=`` ...) still work for
+    this release and warn (DeprecationWarning): each names the settings
+    field it moved to.
     """
 
     def __init__(
@@ -163,100 +96,59 @@ class PolicyEngine:
         *,
         storage: Storage | str | None = None,
         clock: Clock | None = None,
-        schedule: RampSchedule | None = None,
-        thresholds: RateThresholds | None = None,
-        min_volume: int = 100,
-        sender_id_template: str = "Thanks, {brand}",
-        opt_out_text: str = "Reply STOP to unsubscribe",
-        append_policy: AppendPolicy | None = None,
-        linter: ContentLinter | None = None,
-        quiet_hours: QuietHours | bool = True,
-        tollfree: Any = None,
-        tollfree_numbers: Mapping[str, str] | None = None,
-        keywords: KeywordConfig | None = None,
-        help_reply: str = DEFAULT_HELP_REPLY,
-        opt_out_reply: str | None = DEFAULT_OPT_OUT_REPLY,
-        opt_in_reply: str | None = DEFAULT_OPT_IN_REPLY,
-        tollfree_confirmation: bool = False,
-        conversation_ttl: timedelta | None = None,
-        snowshoe: SnowshoeDetector | bool = False,
-        temporary_dnd_expiry: Mapping[int, timedelta] | None = None,
-        ramp_short_codes: bool = False,
+        limits: LimitsSettings | None = None,
+        content: ContentSettings | None = None,
+        inbound: InboundSettings | None = None,
+        tollfree: TollFreeSettings | Any = None,
         consent_scope: ConsentScope = ConsentScope.ACCOUNT,
+        **legacy: Any,
     ) -> None:
         if clock is not None and not isinstance(clock, Clock):
             raise ConfigurationError(f"clock must be a Clock, got {type(clock).__name__}")
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.storage: Storage = resolve_storage(storage)
-        s, c = self.storage, self.clock
         if not isinstance(consent_scope, ConsentScope):
             raise ConfigurationError(
                 "consent_scope must be ConsentScope.ACCOUNT (consent belongs to the account "
                 f"that collected it) or ConsentScope.BRAND, got {consent_scope!r}"
             )
+        groups = resolve_settings(limits, content, inbound, tollfree, legacy)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.storage: Storage = resolve_storage(storage)
         self.consent_scope = consent_scope
-        self.consent = ConsentLedger(storage=s, clock=c, scope=consent_scope)
-        self.dnd = DndManager(storage=s, clock=c, temporary_expiry=temporary_dnd_expiry)
-        self.ramp = RampUpLimiter(schedule, storage=s, clock=c)
+        self.limits_settings: LimitsSettings = groups["limits"]
+        self.content_settings: ContentSettings = groups["content"]
+        self.inbound_settings: InboundSettings = groups["inbound"]
+        self.tollfree_settings: TollFreeSettings = groups["tollfree"]
+        self._build_components()
+        self._composers: dict[str, MessageComposer] = {}
+        self._known_brands: set[tuple[str, str]] = set()
+        self._content_cache: dict[
+            tuple[str, str, bool, MessageKind],
+            tuple[ComposedMessage, Violation | None, tuple[Finding, ...]],
+        ] = {}
+
+    def _build_components(self) -> None:
+        s, c = self.storage, self.clock
+        lim, con, inb = self.limits_settings, self.content_settings, self.inbound_settings
+        self.consent = ConsentLedger(storage=s, clock=c, scope=self.consent_scope)
+        self.dnd = DndManager(storage=s, clock=c, temporary_expiry=lim.temporary_dnd_expiry)
+        self.ramp = RampUpLimiter(lim.schedule, storage=s, clock=c)
         self.monitor = RateMonitor(
-            thresholds if thresholds is not None else RateThresholds.default(),
+            lim.thresholds if lim.thresholds is not None else RateThresholds.default(),
             storage=s,
             clock=c,
-            min_volume=min_volume,
+            min_volume=lim.min_volume,
         )
-        if quiet_hours is True:
-            self.quiet_hours: QuietHours | None = QuietHours(storage=s, clock=c)
-        elif quiet_hours is False or quiet_hours is None:
-            self.quiet_hours = None
-        elif isinstance(quiet_hours, QuietHours):
-            self.quiet_hours = quiet_hours
-        else:
-            raise ConfigurationError("quiet_hours must be a QuietHours, True or False")
-        if linter is not None and not isinstance(linter, ContentLinter):
-            raise ConfigurationError("linter must be a ContentLinter")
-        self.linter = linter if linter is not None else ContentLinter()
-        if snowshoe is True:
-            self.snowshoe: SnowshoeDetector | None = SnowshoeDetector(storage=s, clock=c)
-        elif snowshoe is False or snowshoe is None:
-            self.snowshoe = None
-        elif isinstance(snowshoe, SnowshoeDetector):
-            self.snowshoe = snowshoe
-        else:
-            raise ConfigurationError("snowshoe must be a SnowshoeDetector, True or False")
-        for name, template in (
-            ("help_reply", help_reply),
-            ("opt_out_reply", opt_out_reply),
-            ("opt_in_reply", opt_in_reply),
-        ):
-            if template is not None and not isinstance(template, str):
-                raise ConfigurationError(f"{name} must be a str or None")
-        if conversation_ttl is not None and (
-            not isinstance(conversation_ttl, timedelta) or conversation_ttl <= timedelta(0)
-        ):
-            raise ConfigurationError("conversation_ttl must be a positive timedelta or None")
-        self.help_reply = help_reply
-        self.opt_out_reply = opt_out_reply
-        self.opt_in_reply = opt_in_reply
-        self.tollfree_confirmation = bool(tollfree_confirmation)
-        if not isinstance(ramp_short_codes, bool):
-            raise ConfigurationError("ramp_short_codes must be a bool")
-        self.ramp_short_codes = ramp_short_codes
-        self.conversation_ttl = conversation_ttl
-        self._composer_settings = (sender_id_template, opt_out_text, append_policy)
-        self._composers: dict[str, MessageComposer] = {}
-        # Validate the templates now rather than on the first message.
-        MessageComposer(
-            "Brand",
-            sender_id_template=sender_id_template,
-            opt_out_text=opt_out_text,
-            policy=append_policy,
+        self.quiet_hours: QuietHours | None = self._shared(
+            lim.quiet_hours, QuietHours, "quiet_hours"
         )
-        if keywords is not None and not isinstance(keywords, KeywordConfig):
-            raise ConfigurationError("keywords must be a KeywordConfig")
-        base = keywords if keywords is not None else KeywordConfig.default()
+        self.snowshoe: SnowshoeDetector | None = self._shared(
+            con.snowshoe, SnowshoeDetector, "snowshoe"
+        )
+        self.linter = con.linter if con.linter is not None else ContentLinter()
+        base = inb.keywords if inb.keywords is not None else KeywordConfig.default()
         self.keywords = KeywordClassifier(base)
         # Toll-free senders (carrier-handled STOP): only START/UNSTOP re-subscribe.
-        self._tollfree_keywords = KeywordClassifier(
+        self.tollfree_keywords = KeywordClassifier(
             attrs.evolve(
                 base,
                 opt_in=tuple(k for k in base.opt_in if k.upper() != "YES"),
@@ -265,34 +157,54 @@ class PolicyEngine:
                 carrier_handles_stop=True,
             )
         )
-        if tollfree is not None:
-            missing = [
-                m for m in ("get", "fetch", "list") if not callable(getattr(tollfree, m, None))
-            ]
-            if missing:
-                raise ConfigurationError(
-                    "tollfree must be a TollFreeVerificationClient (missing "
-                    + ", ".join(missing)
-                    + ")"
-                )
-        if tollfree_numbers is not None and not isinstance(tollfree_numbers, Mapping):
+        tf = self.tollfree_settings
+        self.tollfree: Any = tf.client
+        self.tollfree_gate = TollFreeGate(tf.client, tf.numbers) if tf.client is not None else None
+
+    def _shared(self, value: Any, kind: type, name: str) -> Any:
+        """A component the engine builds (True), none (False), or one passed
+        in, which must share the engine's storage and clock."""
+        if value is True:
+            return kind(storage=self.storage, clock=self.clock)
+        if value is False:
+            return None
+        if value.storage is not self.storage:
             raise ConfigurationError(
-                "tollfree_numbers must be a mapping of sender number to verification SID"
+                f"{name} keeps its state in another storage than the engine's: build it with "
+                f"{kind.__name__}(storage=engine_storage, clock=engine_clock), or pass True "
+                "to let the engine build it (otherwise its caps or fingerprints would stay "
+                "per process behind a shared store)"
             )
-        self.tollfree = tollfree
-        self._tollfree_numbers: dict[str, str] = {}
-        for number, sid in (tollfree_numbers or {}).items():
-            if not isinstance(sid, str) or sid[:2] not in ("HH", "PN"):
-                raise ConfigurationError(
-                    f"tollfree_numbers values must be verification (HH...) or phone number "
-                    f"(PN...) SIDs, got {sid!r}"
-                )
-            self._tollfree_numbers[normalize_phone(number)] = sid
-        self._known_brands: set[tuple[str, str]] = set()
-        self._content_cache: dict[
-            tuple[str, str, bool, MessageKind],
-            tuple[ComposedMessage, Violation | None, tuple[Finding, ...]],
-        ] = {}
+        if value.clock is not self.clock:
+            raise ConfigurationError(
+                f"{name} reads another clock than the engine's: build it with the same clock"
+            )
+        return value
+
+    # ------------------------------------------------------------ settings
+    @property
+    def conversation_ttl(self) -> timedelta | None:
+        return self.content_settings.conversation_ttl
+
+    @property
+    def ramp_short_codes(self) -> bool:
+        return self.limits_settings.ramp_short_codes
+
+    @property
+    def help_reply(self) -> str:
+        return self.inbound_settings.help_reply
+
+    @property
+    def opt_out_reply(self) -> str | None:
+        return self.inbound_settings.opt_out_reply
+
+    @property
+    def opt_in_reply(self) -> str | None:
+        return self.inbound_settings.opt_in_reply
+
+    @property
+    def tollfree_confirmation(self) -> bool:
+        return self.inbound_settings.tollfree_confirmation
 
     # ------------------------------------------------------------ helpers
     def composer(self, brand: str) -> MessageComposer:
@@ -301,25 +213,22 @@ class PolicyEngine:
             raise InvalidArgument(f"brand must be a non-empty str, got {brand!r}")
         composer = self._composers.get(brand)
         if composer is None:
-            template, opt_out, policy = self._composer_settings
+            con = self.content_settings
             composer = MessageComposer(
                 brand,
-                sender_id_template=template,
-                opt_out_text=opt_out,
-                policy=policy,
+                sender_id_template=con.sender_id_template,
+                opt_out_text=con.opt_out_text,
+                policy=con.append_policy,
             )
             if len(self._composers) < 10_000:
                 self._composers[brand] = composer
         return composer
 
-    def _now(self) -> datetime:
+    def now(self) -> datetime:
+        """The engine clock's time (aware)."""
         return ensure_aware(self.clock.now(), "clock.now()")
 
-    @staticmethod
-    def _conv_key(msg: OutboundMessage) -> str:
-        return make_key("engine", "conv", msg.account, msg.sender, msg.to)
-
-    def _is_initial(self, marker: str | None, consent: ConsentState | None, now: datetime) -> bool:
+    def is_initial(self, marker: str | None, consent: ConsentState | None, now: datetime) -> bool:
         """Initial: no outbound message to this contact since the consent was
         last granted (the marker keeps the consent version it was sent under),
         or the conversation expired."""
@@ -333,149 +242,15 @@ class PolicyEngine:
             return True
         if consent is not None and consent.version != sent_under:
             return True
-        return self.conversation_ttl is not None and now - last > self.conversation_ttl
+        ttl = self.conversation_ttl
+        return ttl is not None and now - last > ttl
 
-    def _sender_violation(
-        self, sender: str, cache: dict[str, Violation | None]
-    ) -> Violation | None:
-        if self.tollfree is None or sender_type(sender) is not SenderType.TOLL_FREE:
-            return None
-        if sender in cache:
-            return cache[sender]
-        cache[sender] = result = self._tollfree_violation(sender)
-        return result
+    def ramped(self, msg: OutboundMessage) -> bool:
+        """Whether the ramp-up limit applies to ``msg``'s sender: long codes
+        and toll-free numbers always, short codes only when configured."""
+        return self.ramp_short_codes or sender_type(msg.sender) is not SenderType.SHORT_CODE
 
-    def _tollfree_violation(self, sender: str) -> Violation | None:
-        from a2p_policy.tollfree import TrafficState
-
-        sid = self._tollfree_numbers.get(sender)
-        if sid is None:
-            return Violation(
-                "sender.unverified",
-                f"toll-free sender {sender} has no known verification; submit one and map the "
-                "number in tollfree_numbers",
-            )
-        try:
-            verification = self._lookup_verification(sid)
-        except Exception as exc:  # fail closed on any lookup failure
-            log.warning("toll-free verification lookup failed for %s: %s", sender, exc)
-            return Violation(
-                "sender.unverified",
-                f"toll-free verification of {sender} could not be read ({type(exc).__name__})",
-            )
-        if verification is None:
-            return Violation(
-                "sender.unverified", f"toll-free sender {sender}: verification {sid} not found"
-            )
-        traffic = verification.traffic
-        if traffic is TrafficState.VERIFIED:
-            return None
-        if traffic is TrafficState.BLOCKED:
-            return Violation(
-                "sender.blocked",
-                f"toll-free sender {sender} was rejected without resubmission "
-                f"(codes {list(verification.rejection_codes)}); sends fail with 30032",
-            )
-        return Violation(
-            "sender.unverified",
-            f"toll-free sender {sender} is not verified (status {verification.status.value}); "
-            "since 2024-01-31 unverified toll-free numbers cannot send in the US/Canada",
-        )
-
-    def _lookup_verification(self, sid: str) -> Any:
-        client = self.tollfree
-        if sid.startswith("HH"):
-            found = client.get(sid)
-            return found if found is not None else client.fetch(sid)
-        found_list = client.list(tollfree_phone_number_sid=sid)
-        if not found_list:
-            return None
-        return max(found_list, key=lambda v: v.date_updated or v.date_created or 0)
-
-    def _suspension(self, status: MonitorStatus, kind: MessageKind) -> Violation | None:
-        if status.level is not HealthLevel.SUSPENDED or kind in EXEMPT_FROM_SUSPENSION:
-            return None
-        until = status.suspended_until
-        return Violation(
-            "account.suspended",
-            f"account suspended ({status.reason})"
-            + (f" until {until.isoformat()}" if until else ""),
-            retry_at=until,
-        )
-
-    @staticmethod
-    def _dnd_violation(entry: DndEntry | None) -> Violation | None:
-        if entry is None:
-            return None
-        why = f": {entry.reason}" if entry.reason else ""
-        if entry.kind is DndKind.PERMANENT:
-            return Violation("dnd.permanent", f"contact is on permanent do-not-disturb{why}")
-        return Violation(
-            "dnd.temporary",
-            f"contact is on temporary do-not-disturb{why}",
-            retry_at=entry.expires_at,
-        )
-
-    @staticmethod
-    def _consent_violation(state: ConsentState | None, msg: OutboundMessage) -> Violation | None:
-        if state is None:
-            return Violation(
-                "consent.missing", f"no consent on record for {msg.to} with brand {msg.brand!r}"
-            )
-        record = state.record
-        if record is None:
-            when = state.revoked_at.isoformat() if state.revoked_at else "earlier"
-            return Violation(
-                "consent.revoked", f"{msg.to} revoked consent for {msg.brand!r} ({when})"
-            )
-        if msg.use_case not in record.scopes:
-            return Violation(
-                "consent.scope",
-                f"consent covers {sorted(u.value for u in record.scopes)}, "
-                f"not {msg.use_case.value}",
-            )
-        if msg.use_case is UseCase.MARKETING and not record.express:
-            return Violation(
-                "consent.not_express",
-                "marketing needs express consent (a stand-alone affirmative agreement)",
-            )
-        return None
-
-    def _quiet(self, msg: OutboundMessage, now: datetime, *, reserve: bool) -> Violation | None:
-        return self._quiet_capped(msg, now, reserve=reserve)[0]
-
-    def _quiet_capped(
-        self,
-        msg: OutboundMessage,
-        now: datetime,
-        *,
-        reserve: bool,
-        memo: dict[tuple[object, ...], QuietHoursResult] | None = None,
-    ) -> tuple[Violation | None, bool]:
-        """(violation or None, whether a frequency cap applies). Without a
-        cap, ``QuietHours.reserve`` writes nothing and answers exactly what
-        ``check`` answered for the same instant, so only capped sends need
-        the reservation after the check."""
-        quiet = self.quiet_hours
-        if quiet is None:
-            return None, False
-        if msg.use_case in quiet.exempt_use_cases and _valid_state(msg.state):
-            # Exempt (transactional): QuietHours would allow it without any
-            # storage access; skip building its context (time zones, packs).
-            return None, False
-        if memo is not None and not reserve:
-            result = quiet.check_shared(
-                msg.to, now, use_case=msg.use_case, state=msg.state, memo=memo
-            )
-        else:
-            method = quiet.reserve if reserve else quiet.check
-            result = method(msg.to, now, use_case=msg.use_case, state=msg.state)
-        capped = result.sent_in_24h is not None
-        if result.allowed:
-            return None, capped
-        return Violation("quiet_hours", result.reason, retry_at=result.next_allowed_at), capped
-
-    def _content(
+    def content_for(
         self, msg: OutboundMessage, initial: bool
     ) -> tuple[ComposedMessage, Violation | None, tuple[Finding, ...]]:
         """Compose and lint; cached per distinct (brand, body, initial, kind):
@@ -484,26 +259,16 @@ class PolicyEngine:
         found = self._content_cache.get(key)
         if found is not None:
             return found
-        result = self._compose_and_lint(msg, initial)
+        composed = self.composer(msg.brand).compose(msg.body, initial=initial, kind=msg.kind)
+        result = (composed, *_lint(self.linter, composed.body, msg.brand, initial))
         if len(msg.body) <= _CONTENT_CACHE_TEXT_LIMIT:
             if len(self._content_cache) >= _CONTENT_CACHE_SIZE:
                 self._content_cache.clear()  # bounded: start over rather than grow
             self._content_cache[key] = result
         return result
 
-    def _compose_and_lint(
-        self, msg: OutboundMessage, initial: bool
-    ) -> tuple[ComposedMessage, Violation | None, tuple[Finding, ...]]:
-        composed = self.composer(msg.brand).compose(msg.body, initial=initial, kind=msg.kind)
-        findings = self.linter.lint(composed.body, brand=msg.brand, initial=initial)
-        blocks = tuple(f for f in findings if f.severity is Severity.BLOCK)
-        warnings = tuple(f for f in findings if f.severity is not Severity.BLOCK)
-        if not blocks:
-            return composed, None, warnings
-        text = "; ".join(f"{f.rule}: {f.message}" for f in blocks)
-        return composed, Violation("content.blocked", text, findings=blocks), warnings
-
-    def _remember_brand(self, account: str, brand: str) -> None:
+    def remember_brand(self, account: str, brand: str) -> None:
+        """Record that ``account`` sent as ``brand`` (for opt-outs without a brand)."""
         if (account, brand) in self._known_brands:
             return
         if self.storage.put_if_absent(make_key("engine", "brand", account, brand), "1"):
@@ -513,7 +278,7 @@ class PolicyEngine:
 
     def brands(self, account: str) -> list[str]:
         """Every brand ``account`` has sent as (oldest first)."""
-        _check_account(account)
+        check_account(account)
         seen: list[str] = []
         for _, brand in self.storage.read(make_key("engine", "brands", account)):
             if brand not in seen:
@@ -523,12 +288,12 @@ class PolicyEngine:
     # ------------------------------------------------------------ decisions
     def check(self, msg: OutboundMessage) -> Decision:
         """Every rule for ``msg``, with no side effects."""
-        return self._decide([msg], commit=False)[0].decisions[0]
+        return _decide.decide(self, [msg], commit=False).decisions[0]
 
     def authorize(self, msg: OutboundMessage) -> Decision:
         """Every rule for ``msg``; when allowed, consume one message of the
         day's quota, count it as sent and mark the conversation."""
-        return self._decide([msg], commit=True)[0].decisions[0]
+        return _decide.decide(self, [msg], commit=True).decisions[0]
 
     def authorize_bulk(self, msgs: Iterable[OutboundMessage]) -> BulkResult:
         """Authorize a batch: DND and no-consent contacts are skipped without
@@ -539,208 +304,7 @@ class PolicyEngine:
                 f"authorize_bulk takes an iterable of OutboundMessage, got {type(msgs).__name__}"
             )
         items = list(msgs) if not isinstance(msgs, list) else msgs
-        results = self._decide(items, commit=True)
-        decisions = [d for r in results for d in r.decisions]
-        return _merge_bulk(decisions, results)
-
-    def _decide(self, msgs: Sequence[OutboundMessage], *, commit: bool) -> list[BulkResult]:
-        for i, m in enumerate(msgs):
-            if not isinstance(m, OutboundMessage):
-                raise InvalidArgument(
-                    f"item {i} must be an OutboundMessage, got {type(m).__name__}"
-                )
-        if not msgs:
-            return [_bulk_result([], 0, 0, 0, 0, "")]
-        now = self._now()
-        decisions: list[Decision | None] = [None] * len(msgs)
-        by_account: dict[str, list[int]] = {}
-        for i, m in enumerate(msgs):
-            by_account.setdefault(m.account, []).append(i)
-        counts = {"dnd": 0, "consent": 0, "limit": 0, "other": 0}
-        limit_notes: list[str] = []
-        sender_cache: dict[str, Violation | None] = {}
-        for account, indices in by_account.items():
-            status = self.monitor.status(account) if commit else self.monitor.peek(account)
-            for start in range(0, len(indices), _BULK_CHUNK):
-                chunk = indices[start : start + _BULK_CHUNK]
-                note = self._decide_chunk(
-                    account,
-                    [msgs[i] for i in chunk],
-                    chunk,
-                    decisions,
-                    status,
-                    now,
-                    commit=commit,
-                    counts=counts,
-                    sender_cache=sender_cache,
-                )
-                if note:
-                    limit_notes.append(note)
-        final = [d for d in decisions if d is not None]
-        allowed = sum(1 for d in final if d.allowed)
-        return [
-            _bulk_result(
-                final,
-                allowed,
-                counts["dnd"],
-                counts["consent"],
-                counts["limit"],
-                "; ".join(limit_notes),
-                denied_other=counts["other"],
-            )
-        ]
-
-    def _decide_chunk(
-        self,
-        account: str,
-        chunk: list[OutboundMessage],
-        indices: list[int],
-        out: list[Decision | None],
-        status: MonitorStatus,
-        now: datetime,
-        *,
-        commit: bool,
-        counts: dict[str, int],
-        sender_cache: dict[str, Violation | None],
-    ) -> str:
-        entries = self.dnd.entries(account, [m.to for m in chunk])
-        states = self.consent.states(
-            [(m.to, m.brand) for m in chunk],
-            account=account,
-        )
-        markers = self.storage.get_many([self._conv_key(m) for m in chunk])
-        pending: list[_Pending] = []
-        quiet_memo: dict[tuple[object, ...], QuietHoursResult] = {}
-        for pos, msg in enumerate(chunk):
-            violations: list[Violation] = []
-            v = self._sender_violation(msg.sender, sender_cache)
-            if v:
-                violations.append(v)
-            v = self._suspension(status, msg.kind)
-            if v:
-                violations.append(v)
-            dnd_v = self._dnd_violation(entries[pos])
-            if dnd_v:
-                violations.append(dnd_v)
-            consent_v = self._consent_violation(states[pos], msg)
-            if consent_v:
-                violations.append(consent_v)
-            v, capped = self._quiet_capped(msg, now, reserve=False, memo=quiet_memo)
-            if v:
-                violations.append(v)
-            initial = self._is_initial(markers[pos], states[pos], now)
-            composed, content_v, warnings = self._content(msg, initial)
-            if content_v:
-                violations.append(content_v)
-            if dnd_v is not None:
-                counts["dnd"] += 1
-            elif consent_v is not None:
-                counts["consent"] += 1
-            elif violations:
-                counts["other"] += 1
-            pending.append(
-                _Pending(indices[pos], msg, composed, warnings, initial, violations, pos, capped)
-            )
-
-        if commit and self.snowshoe is not None:
-            # Observing counts the sender for this text even if a later rule
-            # refuses the message: conservative, never under-counting.
-            for p in pending:
-                if p.violations:
-                    continue
-                finding = self.snowshoe.observe(p.msg.sender, p.composed.body, scope=account)
-                if finding is not None and finding.severity is Severity.BLOCK:
-                    p.violations.append(
-                        Violation(
-                            "content.blocked",
-                            f"{finding.rule}: {finding.message}",
-                            findings=(finding,),
-                        )
-                    )
-                    counts["other"] += 1
-        # The ramp-up limit counts long-code and toll-free sends, and
-        # short-code sends only when configured (ramp_short_codes).
-        candidates = [p for p in pending if not p.violations and self._ramped(p.msg)]
-        refused = [p for p in pending if p.violations and self._ramped(p.msg)]
-        note = ""
-        if commit:
-            grant = self.ramp.reserve(account, len(candidates)) if candidates else None
-        else:
-            grant = self.ramp.peek(account, len(candidates)) if candidates else None
-        granted = grant.granted if grant is not None else 0
-        if grant is not None and grant.denied:
-            note = grant.message
-        for n, p in enumerate(candidates):
-            if n >= granted:
-                assert grant is not None
-                p.violations.append(
-                    Violation("limit.daily", grant.message, retry_at=grant.resets_at)
-                )
-                counts["limit"] += 1
-        if refused:
-            # Report every failed rule: say so when the day's quota is used up
-            # too (read-only; refused messages never consume quota).
-            exhausted = grant if grant is not None and grant.denied else None
-            if exhausted is None:
-                probe = self.ramp.peek(account, 1)
-                exhausted = probe if probe.denied else None
-            if exhausted is not None:
-                text = (
-                    f"daily limit of {exhausted.limit} reached"
-                    if exhausted.restricted_until is None
-                    else exhausted.message
-                )
-                for p in refused:
-                    p.violations.append(
-                        Violation("limit.daily", text, retry_at=exhausted.resets_at)
-                    )
-        if commit:
-            sent = [p for p in pending if not p.violations]
-            if self.quiet_hours is not None:
-                for p in sent:
-                    if not p.capped:
-                        continue  # no cap: nothing to reserve, the check stands
-                    v = self._quiet(p.msg, now, reserve=True)
-                    if v:
-                        p.violations.append(v)
-                        if self._ramped(p.msg):
-                            self.ramp.release(account, 1)
-                        counts["other"] += 1
-                sent = [p for p in sent if not p.violations]
-            if sent:
-                stamp = now.isoformat()
-                self.storage.put_many(
-                    {self._conv_key(p.msg): _marker(stamp, states[p.pos]) for p in sent},
-                    ttl=self._conv_ttl(),
-                )
-                for p in sent:
-                    self._remember_brand(account, p.msg.brand)
-                # Counted now, judged by the next decision's status(): sending
-                # more can only lower the opt-out rate, except by reaching the
-                # minimum volume, which that next status() sees first.
-                self.monitor.count_sent(account, len(sent))
-        for p in pending:
-            retry = max((v.retry_at for v in p.violations if v.retry_at), default=None)
-            out[p.index] = Decision(
-                allowed=not p.violations,
-                body=p.composed.body,
-                violations=tuple(p.violations),
-                warnings=p.warnings,
-                segments=p.composed.segments.segments,
-                encoding=p.composed.segments.encoding,
-                initial=p.initial,
-                retry_at=retry,
-            )
-        return note
-
-    def _ramped(self, msg: OutboundMessage) -> bool:
-        """Whether the ramp-up limit applies to ``msg``'s sender."""
-        return self.ramp_short_codes or sender_type(msg.sender) is not SenderType.SHORT_CODE
-
-    def _conv_ttl(self) -> float | None:
-        if self.conversation_ttl is None:
-            return None
-        return max(self.conversation_ttl.total_seconds(), 1.0) + _DAY_SECONDS
+        return _decide.decide(self, items, commit=True)
 
     # ------------------------------------------------------------ feedback
     def record_status(
@@ -760,35 +324,9 @@ class PolicyEngine:
         idempotent: the same outcome for the same message counts once, across
         processes.
         """
-        _check_account(account)
-        e164 = normalize_phone(phone)
-        if not isinstance(status, str) or status.strip().lower() not in _STATUS_WORDS:
-            raise InvalidArgument(
-                f"status must be one of Twilio's status words ({', '.join(sorted(_STATUS_WORDS))}),"
-                f" got {status!r}"
-            )
-        word = status.strip().lower()
-        code = _parse_code(error_code)
-        if message_sid is not None:
-            if not isinstance(message_sid, str) or not message_sid.strip():
-                raise InvalidArgument("message_sid must be a non-empty str or None")
-            stage = "final" if word in _FINAL_OK | _FINAL_ERROR else word
-            marker = make_key("engine", "status", account, message_sid.strip(), stage)
-            if not self.storage.put_if_absent(marker, word, ttl=7 * _DAY_SECONDS):
-                return StatusResult(counted=False, duplicate=True)
-        if word in ("sent", "delivered", "read"):
-            self.ramp.record_success(account)
-        dnd: DndKind | None = None
-        level = None
-        if word in _FINAL_OK:
-            level = self.monitor.record_outcome(account, delivered=True).level
-        elif word in _FINAL_ERROR:
-            level = self.monitor.record_outcome(account, delivered=False, error_code=code).level
-            if code is not None:
-                dnd = self.dnd.apply_error_code(account, e164, code)
-        else:
-            return StatusResult(counted=False)
-        return StatusResult(counted=True, dnd=dnd, level=level)
+        return _feedback.record_status(
+            self, account, phone, status, error_code, message_sid=message_sid
+        )
 
     def handle_inbound(
         self,
@@ -815,203 +353,41 @@ class PolicyEngine:
         ``message_sid`` (Twilio's ``MessageSid``) makes the call replay-proof:
         a message seen before returns ``duplicate=True`` and changes nothing,
         so a webhook retried by Twilio, or a captured signed START replayed
-        after a later STOP, never undoes an opt-out. The SID is claimed
-        before acting; if the process dies in between, a retried opt-out is
-        applied again (opting out twice is harmless) while a retried opt-in
-        stays a duplicate (fail closed: the contact can text START again).
+        after a later STOP, never undoes an opt-out.
         """
-        _check_account(account)
-        e164 = normalize_phone(phone)
-        if not isinstance(body, str):
-            raise InvalidArgument(f"body must be a str, got {type(body).__name__}")
-        if brand is not None and (not isinstance(brand, str) or not brand.strip()):
-            raise InvalidArgument("brand must be a non-empty str or None")
-        sid = _check_sid(message_sid)
-        toll_free = to is not None and sender_type(normalize_sender(to)) is SenderType.TOLL_FREE
-        match = (self._tollfree_keywords if toll_free else self.keywords).classify(body)
-        if sid is not None and not self._claim_inbound(account, sid, match.kind):
-            return InboundResult(
-                kind=match.kind,
-                reply=None,
-                keyword=match.keyword,
-                certainty=match.certainty,
-                duplicate=True,
-            )
-        result = self._act_on_inbound(account, e164, match, brand=brand, toll_free=toll_free)
-        if sid is not None:
-            self.storage.put(
-                make_key("engine", "inbound", account, sid), "done", ttl=_inbound_ttl(match.kind)
-            )
-        return result
-
-    def _claim_inbound(self, account: str, sid: str, kind: KeywordKind) -> bool:
-        """True when this call may act on the message ``sid``."""
-        key = make_key("engine", "inbound", account, sid)
-        if self.storage.put_if_absent(key, "pending", ttl=_inbound_ttl(kind)):
-            return True
-        # Claimed before: acted on, or the claiming process died before it
-        # finished. Only an opt-out is worth applying again.
-        return kind is KeywordKind.OPT_OUT and self.storage.get(key) == "pending"
-
-    def _act_on_inbound(
-        self,
-        account: str,
-        e164: str,
-        match: KeywordMatch,
-        *,
-        brand: str | None,
-        toll_free: bool,
-    ) -> InboundResult:
-        brands = (brand,) if brand is not None else tuple(self.brands(account))
-        label = brand if brand is not None else (brands[0] if len(brands) == 1 else "")
-        confirm_key = make_key("engine", "optout-confirmed", account, e164)
-
-        def answer(reply: str | None, **flags: Any) -> InboundResult:
-            return InboundResult(
-                kind=match.kind,
-                reply=reply,
-                keyword=match.keyword,
-                certainty=match.certainty,
-                **flags,
-            )
-
-        if match.kind in (KeywordKind.OPT_OUT, KeywordKind.OPT_IN) and not match.honor:
-            return answer(None, needs_review=True)
-        if match.kind is KeywordKind.OPT_OUT:
-            self.dnd.opt_out(account, e164, keyword=match.keyword or "STOP")
-            for b in brands:
-                self.consent.revoke(
-                    e164, b, account=account, reason=f"opt-out keyword {match.keyword}"
-                )
-            self.monitor.record_opt_out(account)
-            reply = None
-            send_confirmation = self.opt_out_reply is not None and (
-                self.tollfree_confirmation or not toll_free
-            )
-            if send_confirmation and self.storage.put_if_absent(confirm_key, "1"):
-                reply = _fill(self.opt_out_reply, label)
-            return answer(reply, honored=True, brands=brands)
-        if match.kind is KeywordKind.OPT_IN:
-            self.dnd.opt_in(account, e164)
-            restored = tuple(b for b in brands if self.consent.reinstate(e164, b, account=account))
-            self.storage.delete(confirm_key)
-            reply = _fill(self.opt_in_reply, label) if self.opt_in_reply is not None else None
-            return answer(reply, honored=True, brands=restored)
-        if match.kind is KeywordKind.HELP:
-            reply = _fill(self.help_reply, label)
-            if toll_free and self.dnd.get(account, e164) is DndKind.PERMANENT:
-                reply = None
-            return answer(reply, honored=match.honor)
-        return InboundResult(kind=match.kind, reply=None)
-
-
-@attrs.define(slots=True)
-class _Pending:
-    """One message on its way through the rules of a chunk."""
-
-    index: int
-    msg: OutboundMessage
-    composed: ComposedMessage
-    warnings: tuple[Finding, ...]
-    initial: bool
-    violations: list[Violation]
-    pos: int
-    capped: bool = False
-
-
-#: How long an inbound MessageSid is remembered. An opt-in (START) is kept
-#: for good: replaying it after a later STOP would undo an opt-out. Anything
-#: else replayed late is harmless (an opt-out again, a HELP reply).
-_INBOUND_TTL = 400 * _DAY_SECONDS
-
-
-def _inbound_ttl(kind: KeywordKind) -> float | None:
-    return None if kind is KeywordKind.OPT_IN else _INBOUND_TTL
-
-
-def _check_sid(sid: object) -> str | None:
-    return None if sid is None else check_sid(sid, "message_sid")
-
-
-def _valid_state(state: object) -> bool:
-    """What QuietHours accepts as ``state``: None or a US state, DC, US
-    territory or Canadian province code."""
-    return state is None or (isinstance(state, str) and state.strip().upper() in STATE_CODES)
-
-
-def _marker(stamp: str, consent: ConsentState | None) -> str:
-    return f"{stamp}|{consent.version if consent is not None else -1}"
-
-
-def _fill(template: str | None, brand: str) -> str | None:
-    if template is None:
-        return None
-    text = template.replace("{brand}", brand).strip()
-    return text.removeprefix(": ").strip()
-
-
-def _parse_code(code: object) -> int | None:
-    if code is None or code == "":
-        return None
-    if isinstance(code, bool):
-        raise InvalidArgument(f"error_code must be an int or digit string, got {code!r}")
-    if isinstance(code, int):
-        return code
-    if isinstance(code, str) and code.strip().isdigit():
-        return int(code.strip())
-    raise InvalidArgument(f"error_code must be an int or digit string, got {code!r}")
-
-
-def _bulk_result(
-    decisions: list[Decision],
-    allowed: int,
-    dnd: int,
-    consent: int,
-    limit: int,
-    limit_note: str,
-    *,
-    denied_other: int = 0,
-) -> BulkResult:
-    total = len(decisions)
-    parts = [f"{total} messages: {allowed} allowed"]
-    if dnd:
-        parts.append(f"{dnd} skipped (do-not-disturb)")
-    if consent:
-        parts.append(f"{consent} skipped (no consent)")
-    if limit:
-        parts.append(f"{limit} denied (daily limit)")
-    if denied_other:
-        parts.append(f"{denied_other} denied (other rules)")
-    summary = ", ".join(parts)
-    if limit_note:
-        summary += f". {limit_note}"
-    return BulkResult(
-        decisions=tuple(decisions),
-        allowed=allowed,
-        skipped_dnd=dnd,
-        skipped_consent=consent,
-        denied_limit=limit,
-        denied_other=denied_other,
-        summary=summary,
-    )
-
-
-def _merge_bulk(decisions: list[Decision], results: list[BulkResult]) -> BulkResult:
-    r = results[0]
-    return (
-        r
-        if len(results) == 1
-        else _bulk_result(
-            decisions,
-            sum(x.allowed for x in results),
-            sum(x.skipped_dnd for x in results),
-            sum(x.skipped_consent for x in results),
-            sum(x.denied_limit for x in results),
-            "",
-            denied_other=sum(x.denied_other for x in results),
+        return _feedback.handle_inbound(
+            self, account, phone, body, brand=brand, to=to, message_sid=message_sid
         )
-    )
+
+    # ------------------------------------------------------------ sending
+    def opt_out(
+        self, account: str, phone: str, *, brand: str | None = None, reason: str = ""
+    ) -> tuple[str, ...]:
+        """Do what an honored STOP does, without an inbound message: a
+        PERMANENT DND, consent revoked for ``brand`` (or, when None, every
+        brand ``account`` has sent as) and one opt-out counted. Returns the
+        brands revoked. For an opt-out learned another way, e.g. Twilio
+        refusing a send with 21610 (the contact replied STOP to the carrier).
+        No confirmation text: such a contact has already had one."""
+        return _feedback.opt_out(self, account, phone, brand=brand, reason=reason)
+
+    def cancel(self, msg: OutboundMessage, decision: Decision) -> None:
+        """Undo an allowed :meth:`authorize` whose send was refused
+        synchronously (the provider created no message): return the message
+        to the day's quota (when its sender ramps up), un-count the send, and
+        remove the conversation marker an initial decision wrote. Call it once
+        per refused send (the Messenger does). Not returned (conservative): a
+        state's frequency-cap slot and the snowshoe observation."""
+        _feedback.cancel(self, msg, decision)
 
 
-def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+def _lint(
+    linter: ContentLinter, body: str, brand: str, initial: bool
+) -> tuple[Violation | None, tuple[Finding, ...]]:
+    findings = linter.lint(body, brand=brand, initial=initial)
+    blocks = tuple(f for f in findings if f.severity is Severity.BLOCK)
+    warnings_ = tuple(f for f in findings if f.severity is not Severity.BLOCK)
+    if not blocks:
+        return None, warnings_
+    text = "; ".join(f"{f.rule}: {f.message}" for f in blocks)
+    return Violation("content.blocked", text, findings=blocks), warnings_

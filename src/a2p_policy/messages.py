@@ -16,6 +16,7 @@ import attrs
 
 from a2p_policy.errors import InvalidPhoneNumber
 from a2p_policy.findings import Finding
+from a2p_policy.limits.monitor import SUSPENSION_EXEMPT_KINDS
 from a2p_policy.phone import SenderType, normalize_phone, normalize_sender, sender_type
 from a2p_policy.usecases import UseCase
 from a2p_policy.validation import (
@@ -56,12 +57,7 @@ class MessageKind(enum.Enum):
 #: Kinds that still go out while an account is suspended for its rates
 #: (reference/phone-messaging-policy-rampup-dnd.txt, suspension section).
 EXEMPT_FROM_SUSPENSION: frozenset[MessageKind] = frozenset(
-    {
-        MessageKind.CONVERSATION,
-        MessageKind.TEST,
-        MessageKind.RESEND,
-        MessageKind.MISSED_CALL_TEXT_BACK,
-    }
+    MessageKind[name] for name in SUSPENSION_EXEMPT_KINDS
 )
 
 

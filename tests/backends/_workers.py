@@ -19,6 +19,7 @@ from a2p_policy.consent import ConsentRecord
 from a2p_policy.engine import PolicyEngine
 from a2p_policy.limits import RampSchedule
 from a2p_policy.messages import MessageKind, OutboundMessage
+from a2p_policy.settings import LimitsSettings
 from a2p_policy.usecases import OptInMethod, UseCase
 
 __all__ = [
@@ -51,8 +52,9 @@ def engine(uri: str, limit: int = 100) -> PolicyEngine:
     return PolicyEngine(
         storage=uri,
         clock=ManualClock(DAYTIME),
-        schedule=RampSchedule(daily_limits=(limit,), steady_limit=limit),
-        quiet_hours=False,
+        limits=LimitsSettings(
+            schedule=RampSchedule(daily_limits=(limit,), steady_limit=limit), quiet_hours=False
+        ),
     )
 
 

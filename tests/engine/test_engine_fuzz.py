@@ -23,6 +23,7 @@ from a2p_policy.clock import ManualClock
 from a2p_policy.engine import PolicyEngine
 from a2p_policy.errors import A2PPolicyError, NaiveDatetimeError
 from a2p_policy.messages import MessageKind, OutboundMessage
+from a2p_policy.settings import ContentSettings, InboundSettings, LimitsSettings, TollFreeSettings
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.storage.sqlite import SQLiteStorage
 
@@ -147,6 +148,7 @@ _CONFIG_KWARGS = (
 )
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the 0.1 keyword arguments
 @settings(max_examples=300)
 @given(st.sampled_from(_CONFIG_KWARGS), junk)
 def test_constructor_with_junk(name: str, value: Any) -> None:
@@ -174,9 +176,80 @@ def test_constructor_with_junk(name: str, value: Any) -> None:
         ("tollfree_numbers", ["+18005550100"]),
     ],
 )
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the 0.1 keyword arguments
 def test_constructor_refuses_bad_configuration(name: str, value: object) -> None:
     with pytest.raises(A2PPolicyError):
         PolicyEngine(**{name: value})  # type: ignore[arg-type]
+
+
+_SETTINGS_FIELDS: list[tuple[type, str]] = [
+    (LimitsSettings, "schedule"),
+    (LimitsSettings, "thresholds"),
+    (LimitsSettings, "min_volume"),
+    (LimitsSettings, "quiet_hours"),
+    (LimitsSettings, "ramp_short_codes"),
+    (LimitsSettings, "temporary_dnd_expiry"),
+    (ContentSettings, "sender_id_template"),
+    (ContentSettings, "opt_out_text"),
+    (ContentSettings, "append_policy"),
+    (ContentSettings, "linter"),
+    (ContentSettings, "snowshoe"),
+    (ContentSettings, "conversation_ttl"),
+    (InboundSettings, "keywords"),
+    (InboundSettings, "help_reply"),
+    (InboundSettings, "opt_out_reply"),
+    (InboundSettings, "opt_in_reply"),
+    (TollFreeSettings, "numbers"),
+]
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(_SETTINGS_FIELDS), junk)
+def test_settings_with_junk(field: tuple[type, str], value: Any) -> None:
+    kind, name = field
+    answers_or_library_error(lambda: PolicyEngine(**_group(kind(**{name: value}))))
+
+
+def _group(settings_value: object) -> dict[str, Any]:
+    names = {
+        LimitsSettings: "limits",
+        ContentSettings: "content",
+        InboundSettings: "inbound",
+        TollFreeSettings: "tollfree",
+    }
+    return {names[type(settings_value)]: settings_value}
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "value"),
+    [
+        (LimitsSettings, "schedule", (100, 200)),
+        (LimitsSettings, "min_volume", -1),
+        (LimitsSettings, "quiet_hours", "yes"),
+        (ContentSettings, "sender_id_template", "Thanks"),
+        (ContentSettings, "opt_out_text", "Bye"),
+        (ContentSettings, "conversation_ttl", timedelta(0)),
+        (InboundSettings, "help_reply", 5),
+        (TollFreeSettings, "numbers", {"+18005550100": "XX123"}),
+        (TollFreeSettings, "numbers", {"not a phone": "HH" + "0" * 32}),
+    ],
+)
+def test_settings_refuse_bad_values(kind: type, name: str, value: object) -> None:
+    with pytest.raises(A2PPolicyError):
+        kind(**{name: value})
+
+
+def test_old_keyword_arguments_warn_and_still_work() -> None:
+    with pytest.warns(DeprecationWarning, match=r"limits=LimitsSettings\(quiet_hours=...\)"):
+        engine = PolicyEngine(quiet_hours=False)
+    assert engine.quiet_hours is None
+    with (
+        pytest.warns(DeprecationWarning, match="quiet_hours"),
+        pytest.raises(A2PPolicyError, match="not both"),
+    ):
+        PolicyEngine(limits=LimitsSettings(), quiet_hours=False)
+    with pytest.raises(A2PPolicyError, match="unexpected keyword"):
+        PolicyEngine(quiet_hour=False)
 
 
 class NaiveClock:

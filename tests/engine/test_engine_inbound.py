@@ -20,6 +20,7 @@ from a2p_policy.dnd import DndKind
 from a2p_policy.engine import PolicyEngine
 from a2p_policy.findings import Severity
 from a2p_policy.keywords import Certainty, KeywordConfig, KeywordKind
+from a2p_policy.settings import InboundSettings
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.usecases import UseCase
 
@@ -162,12 +163,14 @@ def test_confirmation_does_not_market(engine: PolicyEngine) -> None:
 
 def test_custom_and_disabled_confirmation(store: MemoryStorage, day_clock: ManualClock) -> None:
     custom = PolicyEngine(
-        storage=store, clock=day_clock, opt_out_reply="{brand}: unsubscribed. No more texts."
+        storage=store,
+        clock=day_clock,
+        inbound=InboundSettings(opt_out_reply="{brand}: unsubscribed. No more texts."),
     )
     assert custom.handle_inbound(ACCOUNT, TO, "STOP", brand=BRAND).reply == (
         "Acme: unsubscribed. No more texts."
     )
-    silent = PolicyEngine(clock=day_clock, opt_out_reply=None)
+    silent = PolicyEngine(clock=day_clock, inbound=InboundSettings(opt_out_reply=None))
     r = silent.handle_inbound(ACCOUNT, TO, "STOP", brand=BRAND)
     assert r.honored
     assert r.reply is None
@@ -261,7 +264,7 @@ def test_yes_does_not_resubscribe_on_toll_free_with_custom_keywords(
     """A custom KeywordConfig (e.g. Spanish words added) must keep the
     toll-free rule: YES does not re-subscribe there (SPEC 2)."""
     spanish = KeywordConfig.default().with_keywords(opt_out=["ALTO"], opt_in=["COMENZAR"])
-    engine = PolicyEngine(storage=store, clock=day_clock, keywords=spanish)
+    engine = PolicyEngine(storage=store, clock=day_clock, inbound=InboundSettings(keywords=spanish))
     grant(engine)
     engine.handle_inbound(ACCOUNT, TO, "STOP", brand=BRAND, to=TOLL_FREE)
     engine.handle_inbound(ACCOUNT, TO, "YES", brand=BRAND, to=TOLL_FREE)
@@ -278,7 +281,9 @@ def test_toll_free_stop_gets_no_library_confirmation(engine: PolicyEngine) -> No
 def test_toll_free_confirmation_can_be_turned_on(
     store: MemoryStorage, day_clock: ManualClock
 ) -> None:
-    engine = PolicyEngine(storage=store, clock=day_clock, tollfree_confirmation=True)
+    engine = PolicyEngine(
+        storage=store, clock=day_clock, inbound=InboundSettings(tollfree_confirmation=True)
+    )
     assert engine.handle_inbound(ACCOUNT, TO, "STOP", brand=BRAND, to=TOLL_FREE).reply
     assert engine.handle_inbound(ACCOUNT, TO, "STOP", brand=BRAND, to=TOLL_FREE).reply is None
 
@@ -306,7 +311,9 @@ def test_help_reply_is_configurable(store: MemoryStorage, day_clock: ManualClock
     engine = PolicyEngine(
         storage=store,
         clock=day_clock,
-        help_reply="{brand} support: call 415-555-0123. Reply STOP to opt out.",
+        inbound=InboundSettings(
+            help_reply="{brand} support: call 415-555-0123. Reply STOP to opt out."
+        ),
     )
     r = engine.handle_inbound(ACCOUNT, TO, "HELP", brand=BRAND)
     assert r.reply == "Acme support: call 415-555-0123. Reply STOP to opt out."
@@ -355,8 +362,10 @@ def test_spanish_keywords(store: MemoryStorage, day_clock: ManualClock) -> None:
     engine = PolicyEngine(
         storage=store,
         clock=day_clock,
-        keywords=spanish,
-        help_reply="{brand}: ayuda en acme.example. Responda ALTO para cancelar.",
+        inbound=InboundSettings(
+            keywords=spanish,
+            help_reply="{brand}: ayuda en acme.example. Responda ALTO para cancelar.",
+        ),
     )
     grant(engine)
     r = engine.handle_inbound(ACCOUNT, TO, " Alto. ", brand=BRAND)

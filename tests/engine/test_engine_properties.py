@@ -30,6 +30,7 @@ from a2p_policy.clock import ManualClock
 from a2p_policy.engine import PolicyEngine
 from a2p_policy.limits import RampSchedule
 from a2p_policy.messages import Decision, MessageKind, OutboundMessage
+from a2p_policy.settings import LimitsSettings
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.usecases import UseCase
 
@@ -102,8 +103,12 @@ class Run:
 
     def __init__(self) -> None:
         self.clock = ManualClock(DAYTIME)
-        self.plain = PolicyEngine(storage=MemoryStorage(), clock=self.clock, schedule=SCHEDULE)
-        self.checked = PolicyEngine(storage=MemoryStorage(), clock=self.clock, schedule=SCHEDULE)
+        self.plain = PolicyEngine(
+            storage=MemoryStorage(), clock=self.clock, limits=LimitsSettings(schedule=SCHEDULE)
+        )
+        self.checked = PolicyEngine(
+            storage=MemoryStorage(), clock=self.clock, limits=LimitsSettings(schedule=SCHEDULE)
+        )
         self.opted_out: set[tuple[str, str]] = set()
         self.allowed_per_day: Counter[tuple[str, str]] = Counter()
         self.tag = 0

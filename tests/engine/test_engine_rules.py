@@ -31,6 +31,7 @@ from a2p_policy.engine import PolicyEngine
 from a2p_policy.findings import Severity
 from a2p_policy.limits import HealthLevel
 from a2p_policy.messages import EXEMPT_FROM_SUSPENSION, MessageKind
+from a2p_policy.settings import ContentSettings, LimitsSettings, TollFreeSettings
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.tollfree import (
     InMemoryTollFreeTransport,
@@ -194,7 +195,7 @@ def test_quiet_hours_do_not_hold_transactional(
 
 
 def test_quiet_hours_can_be_turned_off(store: MemoryStorage, day_clock: ManualClock) -> None:
-    engine = PolicyEngine(storage=store, clock=day_clock, quiet_hours=False)
+    engine = PolicyEngine(storage=store, clock=day_clock, limits=LimitsSettings(quiet_hours=False))
     grant(engine, scopes=(UseCase.MARKETING,), express=True)
     day_clock.set(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
     assert engine.check(msg("Sale today", use_case=UseCase.MARKETING)).allowed
@@ -269,7 +270,10 @@ def test_every_failed_rule_reported_in_order_check(
     transport = InMemoryTollFreeTransport(clock=day_clock)
     client = TollFreeVerificationClient(transport, clock=day_clock)
     engine = PolicyEngine(
-        storage=store, clock=day_clock, tollfree=client, tollfree_numbers={}, min_volume=1
+        storage=store,
+        clock=day_clock,
+        limits=LimitsSettings(min_volume=1),
+        tollfree=TollFreeSettings(client=client, numbers={}),
     )
     suspend(engine)
     engine.dnd.set(ACCOUNT, TO, DndKind.PERMANENT)
@@ -380,7 +384,9 @@ def test_grant_at_same_instant_as_last_send_makes_next_initial(engine: PolicyEng
 
 
 def test_conversation_ttl(store: MemoryStorage, day_clock: ManualClock) -> None:
-    engine = PolicyEngine(storage=store, clock=day_clock, conversation_ttl=timedelta(days=30))
+    engine = PolicyEngine(
+        storage=store, clock=day_clock, content=ContentSettings(conversation_ttl=timedelta(days=30))
+    )
     grant(engine)
     engine.authorize(msg())
     day_clock.advance(timedelta(days=30))
@@ -399,7 +405,11 @@ def test_without_ttl_conversation_never_expires(
 
 
 def test_bulk_only_append_policy(store: MemoryStorage, day_clock: ManualClock) -> None:
-    engine = PolicyEngine(storage=store, clock=day_clock, append_policy=AppendPolicy.bulk_only())
+    engine = PolicyEngine(
+        storage=store,
+        clock=day_clock,
+        content=ContentSettings(append_policy=AppendPolicy.bulk_only()),
+    )
     grant(engine)
     assert engine.check(msg(kind=MessageKind.CONVERSATION)).body == "Your order shipped"
     assert engine.check(msg(kind=MessageKind.BULK)).body.endswith("Reply STOP to unsubscribe")
@@ -409,8 +419,7 @@ def test_custom_composer_texts(store: MemoryStorage, day_clock: ManualClock) -> 
     engine = PolicyEngine(
         storage=store,
         clock=day_clock,
-        sender_id_template="-{brand}",
-        opt_out_text="Txt STOP to opt out",
+        content=ContentSettings(sender_id_template="-{brand}", opt_out_text="Txt STOP to opt out"),
     )
     grant(engine)
     assert engine.check(msg()).body == "Your order shipped\n-Acme\nTxt STOP to opt out"
@@ -440,7 +449,7 @@ def test_check_after_suspension_ended_has_no_side_effects(
     """check() must not write even when the monitor's level changed since
     the last write (a suspension that ended at midnight): no stored marker,
     no level-change notification."""
-    engine = PolicyEngine(storage=store, clock=day_clock, min_volume=1)
+    engine = PolicyEngine(storage=store, clock=day_clock, limits=LimitsSettings(min_volume=1))
     grant(engine)
     engine.record_status(ACCOUNT, TO2, "failed")
     assert engine.check(msg()).codes == ("account.suspended",)
@@ -524,7 +533,9 @@ class TollFree:
         self.sid = self.client.submit({**_PN_REQUEST, "tollfree_phone_number_sid": self.pn}).sid
         key = self.sid if by == "HH" else self.pn
         self.engine = PolicyEngine(
-            storage=store, clock=clock, tollfree=self.client, tollfree_numbers={TOLL_FREE: key}
+            storage=store,
+            clock=clock,
+            tollfree=TollFreeSettings(client=self.client, numbers={TOLL_FREE: key}),
         )
         self.events_seen = 0
         grant(self.engine)
@@ -604,8 +615,7 @@ def test_tollfree_unknown_sid_fails_closed(store: MemoryStorage, day_clock: Manu
     engine = PolicyEngine(
         storage=store,
         clock=day_clock,
-        tollfree=client,
-        tollfree_numbers={TOLL_FREE: "HH" + "f" * 32},
+        tollfree=TollFreeSettings(client=client, numbers={TOLL_FREE: "HH" + "f" * 32}),
     )
     grant(engine)
     assert engine.check(msg(sender=TOLL_FREE)).codes == ("sender.unverified",)
@@ -627,4 +637,4 @@ def test_tollfree_numbers_must_map_to_sids(store: MemoryStorage) -> None:
     from a2p_policy.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError):
-        PolicyEngine(storage=store, tollfree_numbers={TOLL_FREE: "not-a-sid"})
+        PolicyEngine(storage=store, tollfree=TollFreeSettings(numbers={TOLL_FREE: "not-a-sid"}))

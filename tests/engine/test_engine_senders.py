@@ -30,6 +30,7 @@ from a2p_policy.errors import (
 )
 from a2p_policy.keywords import KeywordKind
 from a2p_policy.limits import RampSchedule
+from a2p_policy.settings import LimitsSettings, TollFreeSettings
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.tollfree import InMemoryTollFreeTransport, TollFreeVerificationClient
@@ -219,7 +220,11 @@ def test_short_code_decision(engine: PolicyEngine) -> None:
 
 
 def test_short_codes_skip_the_ramp_by_default(store: MemoryStorage, day_clock: ManualClock) -> None:
-    engine = PolicyEngine(storage=store, clock=day_clock, schedule=RampSchedule(daily_limits=(3,)))
+    engine = PolicyEngine(
+        storage=store,
+        clock=day_clock,
+        limits=LimitsSettings(schedule=RampSchedule(daily_limits=(3,))),
+    )
     grant(engine)
     assert sum(engine.authorize(msg(sender=SENDER)).allowed for _ in range(5)) == 3
     # the long-code quota is used up; short-code sends are not ramped
@@ -234,8 +239,7 @@ def test_short_code_ramp_when_configured(store: MemoryStorage, day_clock: Manual
     engine = PolicyEngine(
         storage=store,
         clock=day_clock,
-        schedule=RampSchedule(daily_limits=(3,)),
-        ramp_short_codes=True,
+        limits=LimitsSettings(schedule=RampSchedule(daily_limits=(3,)), ramp_short_codes=True),
     )
     grant(engine)
     assert sum(engine.authorize(msg(sender=SHORT_CODE)).allowed for _ in range(5)) == 3
@@ -244,7 +248,7 @@ def test_short_code_ramp_when_configured(store: MemoryStorage, day_clock: Manual
 
 def test_ramp_short_codes_must_be_a_bool(store: MemoryStorage) -> None:
     with pytest.raises(ConfigurationError):
-        PolicyEngine(storage=store, ramp_short_codes="yes")  # type: ignore[arg-type]
+        PolicyEngine(storage=store, limits=LimitsSettings(ramp_short_codes="yes"))  # type: ignore[arg-type]
 
 
 def test_short_code_refusals_still_apply(engine: PolicyEngine) -> None:
@@ -267,8 +271,9 @@ def test_ramp_counts_exactly_the_ramped_senders(
     engine = PolicyEngine(
         storage=MemoryStorage(),
         clock=ManualClock(DAYTIME),
-        schedule=RampSchedule(daily_limits=(limit,)),
-        ramp_short_codes=ramp_short,
+        limits=LimitsSettings(
+            schedule=RampSchedule(daily_limits=(limit,)), ramp_short_codes=ramp_short
+        ),
     )
     grant(engine)
     ramped_allowed = 0
@@ -290,7 +295,9 @@ def test_tollfree_verification_only_for_toll_free(
 ) -> None:
     transport = InMemoryTollFreeTransport(clock=day_clock)
     client = TollFreeVerificationClient(transport, clock=day_clock)
-    engine = PolicyEngine(storage=store, clock=day_clock, tollfree=client, tollfree_numbers={})
+    engine = PolicyEngine(
+        storage=store, clock=day_clock, tollfree=TollFreeSettings(client=client, numbers={})
+    )
     grant(engine)
     assert engine.check(msg(sender=TOLL_FREE)).codes == ("sender.unverified",)
     assert engine.check(msg(sender=SHORT_CODE)).allowed

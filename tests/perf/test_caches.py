@@ -273,7 +273,7 @@ def test_content_cache_gives_the_decisions_of_a_fresh_engine() -> None:
     for m in msgs:
         assert warm.check(m) == _engine().check(m)
         for initial in (True, False):
-            assert warm._content(m, initial) == warm._compose_and_lint(m, initial)
+            assert warm.content_for(m, initial) == _engine().content_for(m, initial)
     assert warm.authorize_bulk(msgs) == _engine().authorize_bulk(msgs)
     # later messages of the conversation (not initial) hit other entries
     assert warm.authorize_bulk(msgs).decisions[0].initial is False

@@ -26,6 +26,7 @@ from a2p_policy import (
     verify_twilio_signature,
 )
 from a2p_policy.errors import MissingAccount
+from a2p_policy.settings import TollFreeSettings
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.testing import (
     TEST_AUTH_TOKEN,
@@ -115,9 +116,14 @@ def test_engine_options_fixture_configures_the_engine(pytester: pytest.Pytester)
         """
 import pytest
 
+from a2p_policy import InboundSettings, LimitsSettings
+
 @pytest.fixture
 def a2p_engine_options():
-    return {"help_reply": "Owl help: call 555-0100", "quiet_hours": False}
+    return {
+        "inbound": InboundSettings(help_reply="Owl help: call 555-0100"),
+        "limits": LimitsSettings(quiet_hours=False),
+    }
 """
     )
     pytester.makepyfile(
@@ -300,8 +306,7 @@ def test_approve_tollfree_makes_a_verified_sender(
     engine = PolicyEngine(
         storage=memory_storage,
         clock=clock,
-        tollfree=client,
-        tollfree_numbers={"+18005550199": verification.sid},
+        tollfree=TollFreeSettings(client=client, numbers={"+18005550199": verification.sid}),
     )
     grant_consent(engine, "+14155550123", "Maple Dental", account="acct")
     msg = OutboundMessage("acct", "+18005550199", "+14155550123", "Hi", brand="Maple Dental")

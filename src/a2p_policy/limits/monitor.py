@@ -473,6 +473,19 @@ class RateMonitor:
                 self._key("counts", account, bucket), {"sent": count}, self.window.ttl
             )
 
+    def uncount_sent(self, account: str, count: int = 1) -> None:
+        """Take back ``count`` sends counted by :meth:`count_sent` whose message
+        never left (the provider refused it synchronously). Taken from the
+        current bucket: if the bucket turned over in between, the window
+        total is still right."""
+        check_account(account)
+        check_count(count)
+        if count:
+            bucket = self.window.current_bucket(self._now())
+            self.storage.add_counts(
+                self._key("counts", account, bucket), {"sent": -count}, self.window.ttl
+            )
+
     def record_outcome(
         self, account: str, *, delivered: bool, error_code: int | str | None = None
     ) -> MonitorStatus:

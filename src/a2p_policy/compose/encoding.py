@@ -24,6 +24,7 @@ How a text is read, one user-perceived character (grapheme cluster) at a time:
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from importlib import resources
@@ -39,6 +40,7 @@ from a2p_policy.compose.segments import (
     SegmentInfo,
     count_segments,
     graphemes,
+    has_joining,
     join_surrogates,
 )
 from a2p_policy.errors import InvalidArgument
@@ -105,6 +107,7 @@ def _emoji_core(cluster: str) -> str:
 
 
 _GSM7_ALL: Final[frozenset[str]] = GSM7_BASIC | GSM7_EXTENSION
+_NON_GSM7: Final = re.compile("[^" + "".join(sorted(map(re.escape, _GSM7_ALL))) + "]")
 
 
 @attrs.frozen(slots=True)
@@ -144,6 +147,43 @@ def _fold_accent(ch: str) -> str | None:
     return None
 
 
+def _suggest(cluster: str, fold_accents: bool, replacements: dict[str, str]) -> str:
+    """The stand-in for one cluster that is not all GSM-7 (see module doc);
+    what was replaced is recorded in ``replacements``."""
+    out: list[str] = []
+    core = _emoji_core(cluster)
+    if core:
+        out.append(core)  # never split an emoji sequence
+        for ch in cluster[len(core) :]:  # marks after it are read one by one
+            repl = GSM7_REPLACEMENTS.get(ch)
+            if repl is not None:
+                replacements[ch] = repl
+            out.append(ch if repl is None else repl)
+        return "".join(out)
+    composed = unicodedata.normalize("NFC", cluster)
+    if composed != cluster and _GSM7_ALL.issuperset(composed):
+        # The same letter written precomposed ("e" + U+0301 -> "é").
+        replacements[cluster] = composed
+        return composed
+    folded = _fold_accent(composed) if fold_accents and len(cluster) > 1 else None
+    if folded is not None:
+        replacements[cluster] = folded
+        return folded
+    for ch in cluster:
+        if ch in _GSM7_ALL:
+            out.append(ch)
+            continue
+        repl = GSM7_REPLACEMENTS.get(ch)
+        if repl is None and fold_accents:
+            repl = _fold_accent(ch)
+        if repl is None:
+            out.append(ch)
+        else:
+            replacements[ch] = repl
+            out.append(repl)
+    return "".join(out)
+
+
 def smart_encoding(text: str, *, fold_accents: bool = False) -> SmartEncoding:
     """Analyse ``text``: which characters force UCS-2, and what replacing them saves.
 
@@ -160,46 +200,26 @@ def smart_encoding(text: str, *, fold_accents: bool = False) -> SmartEncoding:
     offending: list[tuple[int, str]] = []
     replacements: dict[str, str] = {}
     out: list[str] = []
-    index = 0
-    for cluster in graphemes(text):
-        start = index
-        index += len(cluster)
-        if _GSM7_ALL.issuperset(cluster):
-            out.append(cluster)
-            continue
-        offending.extend((start + i, ch) for i, ch in enumerate(cluster) if ch not in _GSM7_ALL)
-        core = _emoji_core(cluster)
-        if core:
-            out.append(core)  # never split an emoji sequence
-            for ch in cluster[len(core) :]:  # marks after it are read one by one
-                repl = GSM7_REPLACEMENTS.get(ch)
-                if repl is not None:
-                    replacements[ch] = repl
-                out.append(ch if repl is None else repl)
-            continue
-        composed = unicodedata.normalize("NFC", cluster)
-        if composed != cluster and _GSM7_ALL.issuperset(composed):
-            # The same letter written precomposed ("e" + U+0301 -> "é").
-            replacements[cluster] = composed
-            out.append(composed)
-            continue
-        folded = _fold_accent(composed) if fold_accents and len(cluster) > 1 else None
-        if folded is not None:
-            replacements[cluster] = folded
-            out.append(folded)
-            continue
-        for ch in cluster:
-            if ch in _GSM7_ALL:
-                out.append(ch)
+    if not has_joining(text):
+        # One cluster per code point: copy GSM-7 runs, look at the rest.
+        pos = 0
+        for match in _NON_GSM7.finditer(text):
+            index = match.start()
+            out.append(text[pos:index])
+            pos = index + 1
+            offending.append((index, text[index]))
+            out.append(_suggest(text[index], fold_accents, replacements))
+        out.append(text[pos:])
+    else:
+        index = 0
+        for cluster in graphemes(text):
+            start = index
+            index += len(cluster)
+            if _GSM7_ALL.issuperset(cluster):
+                out.append(cluster)
                 continue
-            repl = GSM7_REPLACEMENTS.get(ch)
-            if repl is None and fold_accents:
-                repl = _fold_accent(ch)
-            if repl is None:
-                out.append(ch)
-            else:
-                replacements[ch] = repl
-                out.append(repl)
+            offending.extend((start + i, ch) for i, ch in enumerate(cluster) if ch not in _GSM7_ALL)
+            out.append(_suggest(cluster, fold_accents, replacements))
     suggested = "".join(out)
     return SmartEncoding(
         tuple(offending),

@@ -35,6 +35,7 @@ calculator, see docs/composer.md) pins these counts.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Final, Literal
@@ -50,6 +51,7 @@ __all__ = [
     "SegmentInfo",
     "count_segments",
     "graphemes",
+    "has_joining",
     "is_gsm7",
     "join_surrogates",
 ]
@@ -75,6 +77,15 @@ _GSM7_ALL: Final[frozenset[str]] = GSM7_BASIC | GSM7_EXTENSION
 #: One extended grapheme cluster (UAX #29, as implemented by ``regex``).
 _CLUSTER: Final = regex.compile(r"\X")
 _SURROGATES: Final = re.compile("[\ud800-\udfff]")
+#: Code points that can share a cluster with a neighbour (UAX #29 rules GB3
+#: to GB13). A text without any is one cluster per code point.
+_JOINING: Final = regex.compile(
+    r"[\r\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=ZWJ}"
+    r"\p{Grapheme_Cluster_Break=SpacingMark}\p{Grapheme_Cluster_Break=Prepend}"
+    r"\p{Grapheme_Cluster_Break=Regional_Indicator}\p{Grapheme_Cluster_Break=L}"
+    r"\p{Grapheme_Cluster_Break=V}\p{Grapheme_Cluster_Break=T}"
+    r"\p{Grapheme_Cluster_Break=LV}\p{Grapheme_Cluster_Break=LVT}]"
+)
 
 
 @attrs.frozen(slots=True)
@@ -110,6 +121,17 @@ def is_gsm7(text: str) -> bool:
     return _GSM7_ALL.issuperset(text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _joins(ch: str) -> bool:
+    return _JOINING.match(ch) is not None
+
+
+def has_joining(text: str) -> bool:
+    """True when some code point of ``text`` may share a cluster with a
+    neighbour (none below U+0300 but CR: Latin text takes no regex)."""
+    return any(_joins(ch) for ch in set(text) if ch >= "\u0300" or ch == "\r")
+
+
 def join_surrogates(text: str) -> str:
     """``text`` with every surrogate pair held as two code points joined into
     the one character it encodes; lone surrogates are kept as they are."""
@@ -125,7 +147,11 @@ def graphemes(text: str) -> Iterator[str]:
     points are joined first (:func:`join_surrogates`)."""
     if not isinstance(text, str):
         raise InvalidArgument(f"text must be a str, got {type(text).__name__}")
-    for cluster in _CLUSTER.findall(join_surrogates(text)):
+    text = join_surrogates(text)
+    if not has_joining(text):
+        yield from text
+        return
+    for cluster in _CLUSTER.findall(text):
         if cluster == "\r\n":
             yield "\r"
             yield "\n"
@@ -134,7 +160,7 @@ def graphemes(text: str) -> Iterator[str]:
 
 
 def _utf16_units(text: str) -> int:
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) >> 1
 
 
 def _ucs2_costs(text: str) -> list[int]:
@@ -142,7 +168,7 @@ def _ucs2_costs(text: str) -> list[int]:
     cluster, or the code points of a cluster longer than a whole part."""
     costs: list[int] = []
     for cluster in graphemes(text):
-        cost = _utf16_units(cluster)
+        cost = len(cluster.encode("utf-16-le", "surrogatepass")) >> 1
         if cost <= UCS2_PART:
             costs.append(cost)
         else:
@@ -185,7 +211,13 @@ def count_segments(text: str) -> SegmentInfo:
         return SegmentInfo("GSM-7", segments, units, remaining)
     text = join_surrogates(text)
     units = _utf16_units(text)
-    # Up to one segment nothing is cut; beyond, pack cluster by cluster.
-    costs = _ucs2_costs(text) if units > UCS2_SINGLE else None
+    # Up to one segment nothing is cut; beyond, pack cluster by cluster
+    # (one unit each: nothing to keep together).
+    costs = None
+    if units > UCS2_SINGLE:
+        if has_joining(text):
+            costs = _ucs2_costs(text)
+        elif units != len(text):
+            costs = [2 if ch > "\uffff" else 1 for ch in text]
     segments, _, remaining = _pack(costs, units, UCS2_SINGLE, UCS2_PART)
     return SegmentInfo("UCS-2", segments, units, remaining)

@@ -63,7 +63,7 @@ from typing import ClassVar
 
 import attrs
 
-from a2p_policy.content.normalize import normalize_text
+from a2p_policy.content.normalize import LEET, normalize_text
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 
 __all__ = [
@@ -380,6 +380,16 @@ def _small_capitals() -> dict[int, str]:
 
 
 _SMALL_CAPITALS = _small_capitals()
+#: What a disguise needs (content.normalize reads these back): a leet
+#: symbol next to a letter ("ST0P", "$TOP"), or three single characters in a
+#: row with one or two separators between them ("S T O P", "s-t-o-p").
+_LEET_CLASS = "[" + re.escape("".join(sorted(LEET))) + "]"
+_LEET_NOT_BANG = "[" + re.escape("".join(sorted(k for k in LEET if k != "!"))) + "]"
+_DISGUISE_HINT = re.compile(
+    # "!" only counts before a letter: "thanks!" is no disguise, "qu!t" may be.
+    rf"[^\W\d_]{_LEET_NOT_BANG}|{_LEET_CLASS}[^\W\d_]"
+    r"|(?<![\w@$])[\w@$][ .\-_*]{1,2}[\w@$][ .\-_*]{1,2}[\w@$](?![\w@$])"
+)
 
 
 def fold_text(text: str) -> str:
@@ -774,7 +784,7 @@ class KeywordClassifier:
         folded = fold_text(body)
         tokens = _TOKEN.findall(folded)
         if not tokens:
-            return self._disguised(body) if reread else ()
+            return ()
         joined = " ".join(tokens)
         exact = self._exact.get(joined)
         if exact is not None:
@@ -800,7 +810,7 @@ class KeywordClassifier:
                 if not any(f.kind is KeywordKind.OPT_OUT for f in found):
                     found.append(review)
         if reread and not any(f.kind is KeywordKind.OPT_OUT for f in found):
-            for disguised in self._disguised(body):
+            for disguised in self._disguised(body, folded):
                 if all(f.kind is not disguised.kind for f in found):
                     found.append(disguised)
         found.sort(key=_sort_key)
@@ -833,11 +843,14 @@ class KeywordClassifier:
             sentences.append((" ".join(words), asked, denied))
         return sentences
 
-    def _disguised(self, body: str) -> tuple[KeywordMatch, ...]:
+    def _disguised(self, body: str, folded: str) -> tuple[KeywordMatch, ...]:
         """Opt-out and opt-in keywords spelled to dodge filters, read back:
-        each is a POSSIBLE match (reason OBFUSCATED), never honored."""
-        undone = body.translate(_SMALL_CAPITALS)
+        each is a POSSIBLE match (reason OBFUSCATED), never honored.
+        ``folded`` is ``fold_text(body)``."""
+        undone = body if body.isascii() else body.translate(_SMALL_CAPITALS)
         changed = undone != body
+        if not changed and _DISGUISE_HINT.search(folded) is None:
+            return ()  # no leet symbol inside a word, no run of single letters
         normalized = normalize_text(undone, self._obfuscation_words)
         if normalized.signals:
             undone = normalized.plain

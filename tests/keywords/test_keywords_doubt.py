@@ -18,6 +18,7 @@ from a2p_policy.keywords import (
     DEFAULT_OPT_IN_KEYWORDS,
     DEFAULT_OPT_OUT_KEYWORDS,
     Certainty,
+    KeywordClassifier,
     KeywordKind,
     MatchReason,
     classify_inbound,
@@ -202,3 +203,27 @@ def test_any_disguise_of_an_opt_out_is_flagged(keyword: str, data: st.DataObject
     assert not match.honor or match.certainty is Certainty.PROBABLE
     if match.reason is MatchReason.OBFUSCATED:
         assert match.certainty is Certainty.POSSIBLE
+
+
+@given(
+    st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([" ", ". ", ", ", "! ", "\n", " - "]),
+)
+def test_plain_words_are_never_read_as_disguised(words: list[str], sep: str) -> None:
+    """Words of two or more plain letters hide nothing: no OBFUSCATED match."""
+    match = classify_inbound(sep.join(words))
+    assert match.reason is not MatchReason.OBFUSCATED
+
+
+@given(st.text(max_size=80))
+def test_disguise_reading_only_adds_review(body: str) -> None:
+    """An OBFUSCATED match is always POSSIBLE, opt-out or opt-in, never honored."""
+    for signal in KeywordClassifier().signals(body):
+        if signal.reason is MatchReason.OBFUSCATED:
+            assert signal.certainty is Certainty.POSSIBLE
+            assert signal.kind in (OUT, IN)
+            assert not signal.honor

@@ -41,6 +41,8 @@ How a body is read (every step is precompiled per :class:`KeywordConfig`):
    the next sentence ("Quit? Never." / "End. No!") is at most POSSIBLE:
    Twilio does not act on it either, and revoking consent the sender did not
    ask to revoke is a wrong answer too. The whole body "Stop?" stays EXACT.
+   A phrase asked as a question ("Can you remove me from your list?") is
+   still a request; only a negation after it makes it POSSIBLE.
 7. Disguise: an opt-out or opt-in keyword written to dodge filters (``ST0P``,
    ``5TOP``, ``S T O P``, ``S.T.O.P.``, ``s-t-o-p``, small capitals
    ``ꜱᴛᴏᴘ``) is a POSSIBLE match (reason OBFUSCATED): never acted on

@@ -167,12 +167,19 @@ def _ucs2_costs(text: str) -> list[int]:
     """UTF-16 units of each piece a part boundary may not cut: a grapheme
     cluster, or the code points of a cluster longer than a whole part."""
     costs: list[int] = []
-    for cluster in graphemes(text):
+    append = costs.append
+    for cluster in _CLUSTER.findall(text):
+        if len(cluster) == 1:
+            append(2 if cluster > "\uffff" else 1)
+            continue
+        if cluster == "\r\n":  # may be cut between CR and LF
+            costs += (1, 1)
+            continue
         cost = len(cluster.encode("utf-16-le", "surrogatepass")) >> 1
         if cost <= UCS2_PART:
-            costs.append(cost)
+            append(cost)
         else:
-            costs.extend(2 if ord(ch) > 0xFFFF else 1 for ch in cluster)
+            costs.extend(2 if ch > "\uffff" else 1 for ch in cluster)
     return costs
 
 

@@ -78,6 +78,7 @@ __all__ = [
     "DEFAULT_OPT_OUT_KEYWORDS",
     "DEFAULT_OPT_OUT_PHRASES",
     "DEFAULT_REVIEW_PHRASES",
+    "STILL_STOPPING_WORDS",
     "TOLL_FREE_OPT_IN_KEYWORDS",
     "Certainty",
     "KeywordClassifier",
@@ -248,6 +249,38 @@ DEFAULT_NEGATIONS: tuple[str, ...] = (
 #: ("Cancel? No, just reschedule"). Used together with the negations.
 DEFAULT_ANSWER_NEGATIONS: tuple[str, ...] = ("NO", "NOPE", "NAH", "DO NOT", "DOES NOT")
 
+#: Words that, in a sentence opening with a negation, show it goes on asking
+#: to stop ("Stop. Never text me again", "Stop! Not interested", "STOP. No
+#: more"): such a sentence does not take the keyword back.
+STILL_STOPPING_WORDS: tuple[str, ...] = (
+    "TEXT",
+    "TEXTS",
+    "TEXTING",
+    "MESSAGE",
+    "MESSAGES",
+    "MESSAGING",
+    "MSG",
+    "MSGS",
+    "SMS",
+    "CONTACT",
+    "CONTACTING",
+    "CALL",
+    "CALLS",
+    "CALLING",
+    "SEND",
+    "SENDING",
+    "EMAIL",
+    "BOTHER",
+    "BOTHERING",
+    "MORE",
+    "AGAIN",
+    "ANYMORE",
+    "LONGER",
+    "INTERESTED",
+    "SPAM",
+    "NUMBER",
+)
+
 #: Default number of words above which a sentence is "long": its phrases and
 #: keyword-plus-filler matches drop from PROBABLE to POSSIBLE.
 DEFAULT_MAX_PROBABLE_WORDS = 12
@@ -382,6 +415,7 @@ def _small_capitals() -> dict[int, str]:
 
 
 _SMALL_CAPITALS = _small_capitals()
+_STILL_STOPPING = frozenset(STILL_STOPPING_WORDS)
 #: What a disguise needs (content.normalize reads these back): a leet
 #: symbol next to a letter ("ST0P", "$TOP"), or three single characters in a
 #: row with one or two separators between them ("S T O P", "s-t-o-p").
@@ -837,13 +871,28 @@ class KeywordClassifier:
             if several:
                 asked = not _QUESTION_MARKS.isdisjoint(end)
                 if index + 1 < len(raw):
-                    following = raw[index + 1][0]
-                    denied = (
-                        following[0] in self._answer_negations
-                        or " ".join(following[:2]) in self._answer_negations
-                    )
+                    denied = self._takes_back(raw[index + 1][0])
             sentences.append((" ".join(words), asked, denied))
         return sentences
+
+    def _takes_back(self, words: list[str]) -> bool:
+        """True when a sentence answers "no" to the one before it: it opens
+        with a negation ("No way, keep them coming", "Never.") and does not
+        go on asking to stop ("Never text me again", "Not interested", "No
+        more texts": an opt-out or review phrase or a word of
+        :data:`STILL_STOPPING_WORDS`)."""
+        if words[0] not in self._answer_negations and (
+            " ".join(words[:2]) not in self._answer_negations
+        ):
+            return False
+        if not _STILL_STOPPING.isdisjoint(words):
+            return False
+        joined = " ".join(words)
+        opt_out = self._kinds[0]
+        return not any(
+            pattern is not None and pattern.search(joined) is not None
+            for pattern in (opt_out.anywhere_re, opt_out.phrase_re, self._review_re)
+        )
 
     def _disguised(self, body: str, folded: str) -> tuple[KeywordMatch, ...]:
         """Opt-out and opt-in keywords spelled to dodge filters, read back:

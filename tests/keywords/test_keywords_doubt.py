@@ -227,3 +227,39 @@ def test_disguise_reading_only_adds_review(body: str) -> None:
             assert signal.certainty is Certainty.POSSIBLE
             assert signal.kind in (OUT, IN)
             assert not signal.honor
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Stop! Not interested",
+        "Stop. Never text me again",
+        "STOP. No more texts",
+        "Stop. Don't contact me",
+        "Stop. No more.",
+        "Unsubscribe. Never again",
+        "Cancel. Not interested anymore",
+        "Stop. No stop",
+        "Quit. Don't send me anything",
+    ],
+)
+def test_a_negation_that_goes_on_asking_to_stop_takes_nothing_back(body: str) -> None:
+    """A following sentence that opens with a negation but still asks to stop
+    ("Never text me again") keeps the keyword sentence honored."""
+    match = classify_inbound(body)
+    assert match.kind is OUT
+    assert match.certainty is Certainty.PROBABLE
+    assert match.honor
+
+
+@given(
+    st.sampled_from(OPT_OUT_WORDS),
+    st.sampled_from(["No", "Never", "Don't", "Not"]),
+    st.sampled_from(["text me", "more", "again", "interested", "send anything", "call me"]),
+)
+def test_negation_plus_stopping_words_stays_probable(
+    keyword: str, negation: str, rest: str
+) -> None:
+    match = classify_inbound(f"{keyword}. {negation} {rest}")
+    assert match.kind is OUT
+    assert match.certainty is Certainty.PROBABLE

@@ -45,7 +45,13 @@ from a2p_policy.compose.segments import (
 )
 from a2p_policy.errors import InvalidArgument
 
-__all__ = ["GSM7_REPLACEMENTS", "TWILIO_SMART_ENCODING", "SmartEncoding", "smart_encoding"]
+__all__ = [
+    "GSM7_REPLACEMENTS",
+    "TWILIO_SMART_ENCODING",
+    "SmartEncoding",
+    "is_emoji_sequence",
+    "smart_encoding",
+]
 
 
 def _load_table() -> tuple[dict[str, str], dict[str, str]]:
@@ -92,6 +98,8 @@ def is_emoji_sequence(cluster: str) -> bool:
     """True when ``cluster`` (one grapheme cluster) is an emoji sequence of
     more than one code point (ZWJ sequence, skin tone, flag, keycap, emoji
     with a variation selector, tag sequence)."""
+    if not isinstance(cluster, str):
+        raise InvalidArgument(f"cluster must be a str, got {type(cluster).__name__}")
     return len(cluster) > 1 and _EMOJI_PART.search(cluster) is not None
 
 

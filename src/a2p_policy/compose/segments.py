@@ -128,7 +128,10 @@ def _joins(ch: str) -> bool:
 
 def has_joining(text: str) -> bool:
     """True when some code point of ``text`` may share a cluster with a
-    neighbour (none below U+0300 but CR: Latin text takes no regex)."""
+    neighbour (none below U+0300 but CR: Latin text takes no regex). When
+    False, every code point is a cluster of its own."""
+    if not isinstance(text, str):
+        raise InvalidArgument(f"text must be a str, got {type(text).__name__}")
     return any(_joins(ch) for ch in set(text) if ch >= "\u0300" or ch == "\r")
 
 
@@ -218,8 +221,9 @@ def count_segments(text: str) -> SegmentInfo:
         return SegmentInfo("GSM-7", segments, units, remaining)
     text = join_surrogates(text)
     units = _utf16_units(text)
-    # Up to one segment nothing is cut; beyond, pack cluster by cluster
-    # (one unit each: nothing to keep together).
+    # Up to one segment nothing is cut; beyond, pack cluster by cluster. A
+    # text without joining code points has one cluster per code point, so
+    # only surrogate pairs (2 units) need a cost list.
     costs = None
     if units > UCS2_SINGLE:
         if has_joining(text):

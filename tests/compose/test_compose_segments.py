@@ -219,3 +219,13 @@ def test_a_cluster_never_lowers_the_count(text: str, cluster: str) -> None:
         assert after.segments >= -(-after.units // per_part)
     assert after.remaining is not None
     assert after.remaining >= 0
+
+
+@pytest.mark.parametrize("value", [None, b"ab", 5, ["a"]])
+def test_helpers_reject_non_str(value: object) -> None:
+    from a2p_policy.compose.encoding import is_emoji_sequence
+    from a2p_policy.compose.segments import has_joining
+
+    for helper in (has_joining, is_emoji_sequence, lambda v: list(graphemes(v))):
+        with pytest.raises(InvalidArgument):
+            helper(value)  # type: ignore[arg-type]

@@ -36,6 +36,19 @@ How a body is read (every step is precompiled per :class:`KeywordConfig`):
    negation precedes.
 5. POSSIBLE: an opt-out keyword or phrase anywhere else ("STOP this bill",
    "I'll stop by at 5"), or a review phrase ("wrong number").
+6. Doubt: in a body of several sentences, a keyword sentence asked as a
+   question ("Stop? No way, keep them coming") or answered by a negation in
+   the next sentence ("Quit? Never." / "End. No!") is at most POSSIBLE:
+   Twilio does not act on it either, and revoking consent the sender did not
+   ask to revoke is a wrong answer too. The whole body "Stop?" stays EXACT.
+   A phrase asked as a question ("Can you remove me from your list?") is
+   still a request; only a negation after it makes it POSSIBLE.
+7. Disguise: an opt-out or opt-in keyword written to dodge filters (``ST0P``,
+   ``5TOP``, ``S T O P``, ``S.T.O.P.``, ``s-t-o-p``, small capitals
+   ``ꜱᴛᴏᴘ``) is a POSSIBLE match (reason OBFUSCATED): never acted on
+   silently, always flagged for review, as the FCC's "any reasonable means"
+   rule asks. Only a disguised word is read this way: plain words that merely
+   contain the letters ("spot", "stops", "postpone") are not.
 
 Opt-out wins over help and opt-in at any certainty (compliance fails closed:
 a possible opt-out is reviewed, never lost). Re-subscribing needs a clear
@@ -52,9 +65,11 @@ from typing import ClassVar
 
 import attrs
 
+from a2p_policy.content.normalize import LEET, normalize_text
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 
 __all__ = [
+    "DEFAULT_ANSWER_NEGATIONS",
     "DEFAULT_FILLER_WORDS",
     "DEFAULT_HELP_KEYWORDS",
     "DEFAULT_NEGATIONS",
@@ -63,6 +78,7 @@ __all__ = [
     "DEFAULT_OPT_OUT_KEYWORDS",
     "DEFAULT_OPT_OUT_PHRASES",
     "DEFAULT_REVIEW_PHRASES",
+    "STILL_STOPPING_WORDS",
     "TOLL_FREE_OPT_IN_KEYWORDS",
     "Certainty",
     "KeywordClassifier",
@@ -229,6 +245,42 @@ DEFAULT_NEGATIONS: tuple[str, ...] = (
     "SHOULDNT",
 )
 
+#: Words that, opening the sentence after a keyword sentence, take it back
+#: ("Cancel? No, just reschedule"). Used together with the negations.
+DEFAULT_ANSWER_NEGATIONS: tuple[str, ...] = ("NO", "NOPE", "NAH", "DO NOT", "DOES NOT")
+
+#: Words that, in a sentence opening with a negation, show it goes on asking
+#: to stop ("Stop. Never text me again", "Stop! Not interested", "STOP. No
+#: more"): such a sentence does not take the keyword back.
+STILL_STOPPING_WORDS: tuple[str, ...] = (
+    "TEXT",
+    "TEXTS",
+    "TEXTING",
+    "MESSAGE",
+    "MESSAGES",
+    "MESSAGING",
+    "MSG",
+    "MSGS",
+    "SMS",
+    "CONTACT",
+    "CONTACTING",
+    "CALL",
+    "CALLS",
+    "CALLING",
+    "SEND",
+    "SENDING",
+    "EMAIL",
+    "BOTHER",
+    "BOTHERING",
+    "MORE",
+    "AGAIN",
+    "ANYMORE",
+    "LONGER",
+    "INTERESTED",
+    "SPAM",
+    "NUMBER",
+)
+
 #: Default number of words above which a sentence is "long": its phrases and
 #: keyword-plus-filler matches drop from PROBABLE to POSSIBLE.
 DEFAULT_MAX_PROBABLE_WORDS = 12
@@ -284,6 +336,8 @@ class MatchReason(enum.Enum):
     LONG_TEXT = "long_text"  # keyword or phrase inside longer text
     REVIEW_PHRASE = "review_phrase"  # a phrase that only suggests stopping
     NEGATED = "negated"  # a phrase right after a negation ("don't stop ...")
+    QUESTION = "question"  # a keyword sentence asked, or answered "no" ("Stop? No way")
+    OBFUSCATED = "obfuscated"  # a disguised keyword ("ST0P", "S T O P", "ꜱᴛᴏᴘ")
     NONE = "none"
 
 
@@ -344,7 +398,34 @@ _HOMOGLYPHS = str.maketrans(
     "ABESIJKMHOPCTXY" + "ABEZHIKMNOPTYX",
 )
 _TOKEN = re.compile(r"[^\W_]+")
-_SENTENCE_SPLIT = re.compile(r"[.!?;\n\r\u2028\u2029\u3002\uff01\uff1f\u061f\u00a1\u00bf]+")
+_SENTENCE_SPLIT = re.compile(r"([.!?;\n\r\u2028\u2029\u3002\uff01\uff1f\u061f\u00a1\u00bf]+)")
+_QUESTION_MARKS = frozenset("?\uff1f\u061f")
+
+
+def _small_capitals() -> dict[int, str]:
+    """Latin small capitals (U+1D00 block, U+A730 ...) -> the ASCII capital
+    they show: "ꜱᴛᴏᴘ" reads STOP. Built from the Unicode character names."""
+    table: dict[int, str] = {}
+    for cp in (*range(0x0260, 0x02B0), *range(0x1D00, 0x1D2C), *range(0xA730, 0xA7B0)):
+        name = unicodedata.name(chr(cp), "")
+        prefix = "LATIN LETTER SMALL CAPITAL "
+        if name.startswith(prefix) and len(name) == len(prefix) + 1:
+            table[cp] = name[-1]
+    return table
+
+
+_SMALL_CAPITALS = _small_capitals()
+_STILL_STOPPING = frozenset(STILL_STOPPING_WORDS)
+#: What a disguise needs (content.normalize reads these back): a leet
+#: symbol next to a letter ("ST0P", "$TOP"), or three single characters in a
+#: row with one or two separators between them ("S T O P", "s-t-o-p").
+_LEET_CLASS = "[" + re.escape("".join(sorted(LEET))) + "]"
+_LEET_NOT_BANG = "[" + re.escape("".join(sorted(k for k in LEET if k != "!"))) + "]"
+_DISGUISE_HINT = re.compile(
+    # "!" only counts before a letter: "thanks!" is no disguise, "qu!t" may be.
+    rf"[^\W\d_]{_LEET_NOT_BANG}|{_LEET_CLASS}[^\W\d_]"
+    r"|(?<![\w@$])[\w@$][ .\-_*]{1,2}[\w@$][ .\-_*]{1,2}[\w@$](?![\w@$])"
+)
 
 
 def fold_text(text: str) -> str:
@@ -617,12 +698,14 @@ class KeywordClassifier:
     """
 
     __slots__ = (
+        "_answer_negations",
         "_config",
         "_exact",
         "_fast",
         "_kinds",
         "_max_words",
         "_negations",
+        "_obfuscation_words",
         "_review_canon",
         "_review_re",
     )
@@ -668,6 +751,17 @@ class KeywordClassifier:
         )
         review = [" ".join(_tokens(p)) for p in config.review_phrases]
         self._negations = frozenset(" ".join(_tokens(n)) for n in config.negations)
+        self._answer_negations = self._negations | {
+            " ".join(_tokens(n)) for n in DEFAULT_ANSWER_NEGATIONS
+        }
+        # Words whose disguised spelling ("ST0P", "S T O P") is read back:
+        # every word of the opt-out and opt-in keywords, lower case.
+        self._obfuscation_words = frozenset(
+            word.lower()
+            for words in (config.opt_out, config.opt_in)
+            for keyword in words
+            for word in _tokens(keyword)
+        )
         # Whole-body exact matches: token form -> prebuilt result; literal
         # upper-case forms ("OPT-OUT") keep their own spelling.
         exact: dict[str, KeywordMatch] = {}
@@ -722,7 +816,7 @@ class KeywordClassifier:
 
     # -- internals ---------------------------------------------------------
 
-    def _signals(self, body: str) -> tuple[KeywordMatch, ...]:
+    def _signals(self, body: str, *, reread: bool = True) -> tuple[KeywordMatch, ...]:
         folded = fold_text(body)
         tokens = _TOKEN.findall(folded)
         if not tokens:
@@ -734,11 +828,7 @@ class KeywordClassifier:
             literal = _strip_non_word(literal)
             fast = self._fast.get(literal)
             return (fast if fast is not None and fast.kind is exact.kind else exact,)
-        sentences: list[str] = []
-        for part in _SENTENCE_SPLIT.split(folded):
-            words = _TOKEN.findall(part)
-            if words:
-                sentences.append(" ".join(words))
+        sentences = self._sentences(folded)
         found: list[KeywordMatch] = []
         for rules in self._kinds:
             best = self._best_for_kind(rules, sentences, joined)
@@ -755,26 +845,110 @@ class KeywordClassifier:
                 )
                 if not any(f.kind is KeywordKind.OPT_OUT for f in found):
                     found.append(review)
+        if reread and not any(f.kind is KeywordKind.OPT_OUT for f in found):
+            for disguised in self._disguised(body, folded):
+                if all(f.kind is not disguised.kind for f in found):
+                    found.append(disguised)
         found.sort(key=_sort_key)
         return tuple(found)
 
+    def _sentences(self, folded: str) -> list[tuple[str, bool, bool]]:
+        """(words, asked, denied) of each sentence in order. In a body of
+        more than one sentence, a sentence is asked when it ends in a question
+        mark ("Stop? ...") and denied when the next one opens with a negation
+        ("... No way")."""
+        parts = _SENTENCE_SPLIT.split(folded)
+        raw: list[tuple[list[str], str]] = []
+        for index in range(0, len(parts), 2):
+            words = _TOKEN.findall(parts[index])
+            if words:
+                end = parts[index + 1] if index + 1 < len(parts) else ""
+                raw.append((words, end))
+        several = len(raw) > 1
+        sentences: list[tuple[str, bool, bool]] = []
+        for index, (words, end) in enumerate(raw):
+            asked = denied = False
+            if several:
+                asked = not _QUESTION_MARKS.isdisjoint(end)
+                if index + 1 < len(raw):
+                    denied = self._takes_back(raw[index + 1][0])
+            sentences.append((" ".join(words), asked, denied))
+        return sentences
+
+    def _takes_back(self, words: list[str]) -> bool:
+        """True when a sentence answers "no" to the one before it: it opens
+        with a negation ("No way, keep them coming", "Never.") and does not
+        go on asking to stop ("Never text me again", "Not interested", "No
+        more texts": an opt-out or review phrase or a word of
+        :data:`STILL_STOPPING_WORDS`)."""
+        if words[0] not in self._answer_negations and (
+            " ".join(words[:2]) not in self._answer_negations
+        ):
+            return False
+        if not _STILL_STOPPING.isdisjoint(words):
+            return False
+        joined = " ".join(words)
+        opt_out = self._kinds[0]
+        return not any(
+            pattern is not None and pattern.search(joined) is not None
+            for pattern in (opt_out.anywhere_re, opt_out.phrase_re, self._review_re)
+        )
+
+    def _disguised(self, body: str, folded: str) -> tuple[KeywordMatch, ...]:
+        """Opt-out and opt-in keywords spelled to dodge filters, read back:
+        each is a POSSIBLE match (reason OBFUSCATED), never honored.
+        ``folded`` is ``fold_text(body)``."""
+        undone = body if body.isascii() else body.translate(_SMALL_CAPITALS)
+        changed = undone != body
+        if not changed and _DISGUISE_HINT.search(folded) is None:
+            return ()  # no leet symbol inside a word, no run of single letters
+        normalized = normalize_text(undone, self._obfuscation_words)
+        if normalized.signals:
+            undone = normalized.plain
+            changed = True
+        if not changed:
+            return ()
+        found: list[KeywordMatch] = []
+        for match in self._signals(undone, reread=False):
+            if match.kind in (KeywordKind.OPT_OUT, KeywordKind.OPT_IN):
+                found.append(
+                    KeywordMatch(
+                        match.kind, match.keyword, Certainty.POSSIBLE, MatchReason.OBFUSCATED
+                    )
+                )
+        return tuple(found)
+
     def _best_for_kind(
-        self, rules: _KindRules, sentences: list[str], joined: str
+        self, rules: _KindRules, sentences: list[tuple[str, bool, bool]], joined: str
     ) -> KeywordMatch | None:
         cap = rules.max_non_exact
+        # A keyword sentence asked or denied ("Stop? No way") is POSSIBLE; a
+        # phrase only when denied ("Can you remove me?" is still a request).
+        doubted_hit: KeywordMatch | None = None
         # PROBABLE-level rules, sentence by sentence.
-        for sentence in sentences:
+        for sentence, asked, denied in sentences:
             canonical = rules.keyword_canon.get(sentence)
             if canonical is not None:
-                return KeywordMatch(rules.kind, canonical, cap, MatchReason.KEYWORD_SENTENCE)
+                if not (asked or denied):
+                    return KeywordMatch(rules.kind, canonical, cap, MatchReason.KEYWORD_SENTENCE)
+                doubted_hit = doubted_hit or KeywordMatch(
+                    rules.kind, canonical, Certainty.POSSIBLE, MatchReason.QUESTION
+                )
         long_hit: KeywordMatch | None = None
-        for sentence in sentences:
+        for sentence, asked, denied in sentences:
             short = sentence.count(" ") < self._max_words
             if short and rules.filler_re is not None:
                 m = rules.filler_re.fullmatch(sentence)
                 if m is not None:
                     canonical = rules.keyword_canon.get(m.group("kw"), m.group("kw"))
-                    return KeywordMatch(rules.kind, canonical, cap, MatchReason.KEYWORD_WITH_FILLER)
+                    if not (asked or denied):
+                        return KeywordMatch(
+                            rules.kind, canonical, cap, MatchReason.KEYWORD_WITH_FILLER
+                        )
+                    doubted_hit = doubted_hit or KeywordMatch(
+                        rules.kind, canonical, Certainty.POSSIBLE, MatchReason.QUESTION
+                    )
+                    continue  # its phrases are the same doubted words
             if rules.phrase_re is not None:
                 for m in rules.phrase_re.finditer(sentence):
                     phrase = m.group("kw")
@@ -783,6 +957,8 @@ class KeywordClassifier:
                         reason = MatchReason.LONG_TEXT
                     elif self._negated(sentence, m.start("kw")):
                         reason = MatchReason.NEGATED
+                    elif denied:
+                        reason = MatchReason.QUESTION
                     else:
                         certainty = (
                             rules.phrase_certainty
@@ -793,6 +969,8 @@ class KeywordClassifier:
                     long_hit = long_hit or KeywordMatch(
                         rules.kind, canonical, Certainty.POSSIBLE, reason
                     )
+        if doubted_hit is not None:
+            return doubted_hit
         if long_hit is not None:
             return long_hit
         if rules.anywhere_re is not None:

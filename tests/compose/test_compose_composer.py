@@ -221,3 +221,18 @@ def test_compose_fuzz_never_raises_foreign_errors(body: str, kind: object) -> No
     composer = MessageComposer("Bloom")
     with contextlib.suppress(A2PPolicyError):
         composer.compose(body, kind=kind)
+
+
+def test_segment_figures_keep_emoji_whole() -> None:
+    """Issue 19: the append lands the message at 132 UTF-16 units; cutting
+    only between whole characters (👍🏽 is 4 units) needs 3 parts, not 2."""
+    strict = MessageComposer("ABC Dental", opt_out_alternatives=(), sender_id_alternatives=())
+    body = "ж" * 64 + "👍🏽" + "ж" * 19
+    result = strict.compose(body)
+    assert result.body == body + "\nThanks, ABC Dental\nReply STOP to unsubscribe"
+    assert result.segments.units == 132
+    assert result.segments == count_segments(result.body)
+    assert result.segments_before.segments == 2
+    assert result.segments.segments == 3
+    assert result.added_segment
+    assert any("adds 1 segment" in w for w in result.warnings)

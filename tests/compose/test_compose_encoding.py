@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from a2p_policy.compose import GSM7_REPLACEMENTS, count_segments, is_gsm7, smart_encoding
+from a2p_policy.compose.encoding import TWILIO_SMART_ENCODING
 from a2p_policy.errors import InvalidArgument
 
 
@@ -69,3 +70,87 @@ def test_never_costs_more(text: str) -> None:
     for index, ch in advice.offending:
         assert text[index] == ch
         assert not is_gsm7(ch)
+
+
+# -- emoji sequences and Twilio's table (issue 19) -----------------------------
+
+EMOJI_SEQUENCES = [
+    "👨\u200d👩\u200d👧\u200d👦",
+    "👩\u200d❤\ufe0f\u200d👨",
+    "🏳\ufe0f\u200d🌈",
+    "🧑\u200d🦰",
+    "👍🏽",
+    "🇺🇸",
+    "1\ufe0f\u20e3",
+    "*\ufe0f\u20e3",
+    "‼\ufe0f",
+    "©\ufe0f",
+    "™\ufe0f",
+    "❤\ufe0f",
+    "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+]
+
+
+def test_family_emoji_is_kept_whole() -> None:
+    family = "👨\u200d👩\u200d👧"
+    advice = smart_encoding(f"Hi {family} “team”")
+    assert advice.suggested == f'Hi {family} "team"'
+    assert family in advice.suggested
+    assert "\u200d" not in advice.replacements
+    assert advice.after.units == advice.before.units
+
+
+@given(
+    st.text(alphabet=st.sampled_from(sorted(GSM7_REPLACEMENTS) + list("abc ,.")), max_size=40),
+    st.sampled_from(EMOJI_SEQUENCES),
+    st.text(alphabet=st.sampled_from(sorted(GSM7_REPLACEMENTS) + list("abc ,.")), max_size=40),
+)
+def test_emoji_sequences_survive_smart_encoding(left: str, emoji: str, right: str) -> None:
+    advice = smart_encoding(f"{left} {emoji} {right}")
+    assert f" {emoji} " in advice.suggested
+    assert not advice.fully_gsm7
+
+
+def test_zero_width_joiner_outside_emoji_is_still_dropped() -> None:
+    advice = smart_encoding("ab\u200dc")
+    assert advice.suggested == "abc"
+    assert advice.fully_gsm7
+
+
+def test_combining_accent_becomes_the_precomposed_letter() -> None:
+    advice = smart_encoding("Caf" + "e\u0301" + " n\u0303")
+    assert advice.suggested == "Café ñ"
+    assert advice.fully_gsm7
+    # A letter with no GSM-7 form keeps its accent unless folding is asked for.
+    assert smart_encoding("a\u0301").suggested == "a\u0301"
+    assert smart_encoding("a\u0301", fold_accents=True).suggested == "a"
+
+
+@pytest.mark.parametrize(("ch", "theirs"), sorted(TWILIO_SMART_ENCODING.items()))
+def test_every_twilio_lookalike_is_covered(ch: str, theirs: str) -> None:
+    """The whole of Twilio's Smart Encoding table: same stand-in, except that
+    wide spaces (and the tab) become one space where Twilio writes several."""
+    assert is_gsm7(theirs)
+    ours = GSM7_REPLACEMENTS[ch]
+    if theirs and not theirs.strip():
+        assert ours == " "
+    else:
+        assert ours == theirs
+    advice = smart_encoding(f"x{ch}x")
+    assert advice.suggested == f"x{ours}x"
+    assert advice.fully_gsm7
+
+
+def test_tables_sizes_and_our_spaces() -> None:
+    assert len(TWILIO_SMART_ENCODING) == 271
+    assert set(TWILIO_SMART_ENCODING) <= set(GSM7_REPLACEMENTS)
+    for space in ("\u00a0", "\u2002", "\u2003", "\u202f", "\u3000", "\t"):
+        assert smart_encoding(f"a{space}b").suggested == "a b"
+    for ch, repl in {
+        "\u02bc": "'",
+        "\u00f7": "/",
+        "\u3002": ".",
+        "\u3001": ",",
+        "\uff21": "A",
+    }.items():
+        assert GSM7_REPLACEMENTS[ch] == repl

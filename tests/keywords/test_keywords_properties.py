@@ -20,6 +20,7 @@ from a2p_policy.keywords import (
     KeywordConfig,
     KeywordKind,
     KeywordMatch,
+    MatchReason,
     classify_inbound,
     fold_text,
 )
@@ -139,6 +140,23 @@ padding = st.text(alphabet=" \t\n\r.!?,;:…'\"()*-~🙂🛑\u200b", max_size=6)
 @given(any_text, padding, padding)
 def test_trailing_punctuation_and_whitespace_never_change_the_result(
     body: str, before: str, after: str
+) -> None:
+    # A trailing "?" may turn the last keyword sentence of a body of several
+    # into a question ("Hi. Stop?"): the same kind, at most POSSIBLE (issue 19).
+    plain = classify_inbound(body)
+    for padded in (body + after, before + body + after):
+        got = classify_inbound(padded)
+        if "?" in after and _key(got) != _key(plain):
+            assert got.kind is plain.kind
+            assert got.certainty is Certainty.POSSIBLE
+            assert got.reason is MatchReason.QUESTION
+        else:
+            assert _key(got) == _key(plain)
+
+
+@given(any_text, st.text(alphabet=" \t\n\r.!,;:…'\"()*-~🙂🛑\u200b", max_size=6), padding)
+def test_trailing_padding_without_question_mark_never_changes_the_result(
+    body: str, after: str, before: str
 ) -> None:
     assert _key(classify_inbound(body + after)) == _key(classify_inbound(body))
     assert _key(classify_inbound(before + body + after)) == _key(classify_inbound(body))

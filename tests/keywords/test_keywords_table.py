@@ -124,7 +124,8 @@ TABLE: list[tuple[str, KeywordKind, Certainty | None]] = [
     ("See you at 5", NONE, None),
     ("Can you help me reschedule?", NONE, None),
     ("stopp", NONE, None),
-    ("S T O P", NONE, None),
+    # Disguised keywords (issue 14): reviewed, never acted on silently.
+    ("S T O P", OUT, POSSIBLE),
     ("Stopwatch is broken", NONE, None),
 ]
 

@@ -70,6 +70,7 @@ from a2p_policy.storage import Storage, resolve_storage
 from a2p_policy.usecases import UseCase
 from a2p_policy.validation import STATE_CODES
 from a2p_policy.validation import check_account as _check_account
+from a2p_policy.validation import check_sid as _check_sid
 
 __all__ = ["DEFAULT_HELP_REPLY", "DEFAULT_OPT_IN_REPLY", "DEFAULT_OPT_OUT_REPLY", "PolicyEngine"]
 
@@ -759,10 +760,9 @@ class PolicyEngine:
         word = status.strip().lower()
         code = _parse_code(error_code)
         if message_sid is not None:
-            if not isinstance(message_sid, str) or not message_sid.strip():
-                raise InvalidArgument("message_sid must be a non-empty str or None")
+            sid = _check_sid(message_sid, "message_sid")
             stage = "final" if word in _FINAL_OK | _FINAL_ERROR else word
-            marker = f"engine:status:{account}:{message_sid.strip()}:{stage}"
+            marker = f"engine:status:{account}:{sid}:{stage}"
             if not self.storage.put_if_absent(marker, word, ttl=7 * _DAY_SECONDS):
                 return StatusResult(counted=False, duplicate=True)
         if word in ("sent", "delivered", "read"):

@@ -144,7 +144,7 @@ def test_accepted_inputs_hold_only_digits_and_separators(raw: str) -> None:
 # -- sender types ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["12345", "654321", "00000", " 12345 ", "99999"])
+@pytest.mark.parametrize("code", ["12345", "654321", "00000", " 12345 ", "\t12345\n", "99999"])
 def test_short_codes(code: str) -> None:
     assert sender_type(code) is SenderType.SHORT_CODE
     assert normalize_sender(code) == code.strip()

@@ -73,10 +73,9 @@ def record_status(
     word = status.strip().lower()
     code = _parse_code(error_code)
     if message_sid is not None:
-        if not isinstance(message_sid, str) or not message_sid.strip():
-            raise InvalidArgument("message_sid must be a non-empty str or None")
+        sid = check_sid(message_sid, "message_sid")
         stage = "final" if word in _FINAL_OK | _FINAL_ERROR else word
-        marker = make_key("engine", "status", account, message_sid.strip(), stage)
+        marker = make_key("engine", "status", account, sid, stage)
         if not engine.storage.put_if_absent(marker, word, ttl=7 * _DAY_SECONDS):
             return StatusResult(counted=False, duplicate=True)
     if word in ("sent", "delivered", "read"):

@@ -318,7 +318,7 @@ def _short_code(raw: object) -> str | None:
     whitespace allowed), or None."""
     if type(raw) is not str or len(raw) > _MAX_INPUT:
         return None
-    text = raw.strip(" ")
+    text = raw.strip()
     return text if _SHORT_CODE.fullmatch(text) else None
 
 

@@ -335,3 +335,16 @@ def test_handle_inbound_refuses_bad_own_numbers(engine: PolicyEngine, to: str) -
     with pytest.raises(InvalidPhoneNumber):
         engine.handle_inbound(ACCOUNT, TO, "STOP", to=to)
     assert engine.dnd.get(ACCOUNT, TO) is None
+
+
+@pytest.mark.parametrize("sid", ["   ", "S", "SM;--", "SM\x00", "SM 1", "x" * 65])
+def test_record_status_shares_the_sid_rule(engine: PolicyEngine, sid: str) -> None:
+    with pytest.raises(InvalidField) as info:
+        engine.record_status(ACCOUNT, TO, "delivered", message_sid=sid)
+    assert info.value.field == "message_sid"
+    assert engine.monitor.peek(ACCOUNT).outcomes == 0
+
+
+def test_record_status_strips_the_sid(engine: PolicyEngine) -> None:
+    assert engine.record_status(ACCOUNT, TO, "delivered", message_sid=" SM1 ").counted
+    assert engine.record_status(ACCOUNT, TO, "delivered", message_sid="SM1").duplicate

@@ -157,12 +157,19 @@ def test_bad_message_sid_is_refused(beng: PolicyEngine, sid: object) -> None:
 
 # ---------------------------------------------------------------- keys
 def test_status_idempotency_keys_cannot_collide(beng: PolicyEngine) -> None:
-    first = beng.record_status("org:SM1", TO, "delivered", message_sid="x")
+    """An account id with the separator cannot forge another account's
+    status marker (and a SID is letters and digits only)."""
+    first = beng.record_status("org:SM1", TO, "delivered", message_sid="SMx1")
     assert first.counted
-    second = beng.record_status("org", TO, "undelivered", 21610, message_sid="SM1:x")
+    second = beng.record_status("org", TO, "undelivered", 21610, message_sid="SMx1")
     assert second.counted
     assert not second.duplicate
     assert beng.dnd.get("org", TO) is DndKind.PERMANENT
+    assert make_key("engine", "status", "org:SM1", "x", "final") != make_key(
+        "engine", "status", "org", "SM1:x", "final"
+    )
+    with pytest.raises(ValueError, match="message_sid"):
+        beng.record_status("org", TO, "delivered", message_sid="SM1:x")
 
 
 def test_brand_list_keys_cannot_collide(beng: PolicyEngine) -> None:

@@ -144,7 +144,7 @@ def test_accepted_inputs_hold_only_digits_and_separators(raw: str) -> None:
 # -- sender types ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["12345", "654321", "00000", " 12345 ", "99999"])
+@pytest.mark.parametrize("code", ["12345", "654321", "00000", " 12345 ", "\t12345\n", "99999"])
 def test_short_codes(code: str) -> None:
     assert sender_type(code) is SenderType.SHORT_CODE
     assert normalize_sender(code) == code.strip()
@@ -240,3 +240,46 @@ def test_fast_path_is_off_without_the_private_parser(monkeypatch: pytest.MonkeyP
         phone_module._zones.cache_clear()
     monkeypatch.undo()
     assert phone_module._nanp_significant_digits() > 0
+
+
+# -- issue 14: the toll-free verification request's contact phone ----------------
+
+_TFV_REQUEST: dict[str, object] = {
+    "tollfree_phone_number_sid": "PN" + "0" * 32,
+    "business_name": "Acme Widgets LLC",
+    "business_website": "https://www.acme-widgets.example.com",
+    "notification_email": "compliance@acme-widgets.example.com",
+    "use_case_categories": ["ACCOUNT_NOTIFICATIONS"],
+    "use_case_summary": (
+        "Order and shipping notifications to customers who opted in at checkout on our web site"
+    ),
+    "production_message_sample": (
+        "Acme: your order 1234 shipped and arrives Tuesday. Reply STOP to opt out."
+    ),
+    "opt_in_image_urls": ["https://www.acme-widgets.example.com/images/checkout-optin.png"],
+    "opt_in_type": "WEB_FORM",
+    "message_volume": "1,000",
+    "business_street_address": "1 Market Street",
+    "business_city": "San Francisco",
+    "business_state_province_region": "CA",
+    "business_postal_code": "94105",
+    "business_country": "US",
+    "business_contact_first_name": "Ada",
+    "business_contact_last_name": "Lovelace",
+    "business_contact_email": "ada@acme-widgets.example.com",
+    "business_contact_phone": "+14155550123",
+}
+
+
+@pytest.mark.parametrize(
+    "bad", ["12065550100x", "+14155550123;--", "+1*4155550123", "4155550123\x00"]
+)
+def test_tollfree_request_refuses_a_junk_contact_phone(bad: str) -> None:
+    from pydantic import ValidationError
+
+    from a2p_policy.tollfree.models import TollFreeVerificationRequest
+
+    good = TollFreeVerificationRequest.model_validate(_TFV_REQUEST)
+    assert good.business_contact_phone == "+14155550123"
+    with pytest.raises(ValidationError):
+        TollFreeVerificationRequest.model_validate({**_TFV_REQUEST, "business_contact_phone": bad})

@@ -54,7 +54,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from importlib import resources
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
 from a2p_policy.errors import (
     A2PPolicyError,
@@ -65,7 +65,7 @@ from a2p_policy.errors import (
 )
 from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
 from a2p_policy.storage.base import LogEntry
-from a2p_policy.storage.uri import redact_uri, split_uri
+from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -450,7 +450,7 @@ class PostgresStorage(StorageBackend):
                 options[name] = raw.lower() in _TRUE
             else:
                 rest.append((name, raw))
-        conninfo = urlunsplit(parts._replace(scheme="postgresql", query=urlencode(rest)))
+        conninfo = join_uri("postgresql", parts.netloc, parts.path, urlencode(rest))
         return cls(conninfo, **options)
 
     def _connect_kwargs(self) -> dict[str, Any]:

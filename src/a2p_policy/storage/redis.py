@@ -64,7 +64,7 @@ import math
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any, Final, cast
-from urllib.parse import parse_qsl, urlencode, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
 from a2p_policy.errors import (
     A2PPolicyError,
@@ -75,7 +75,7 @@ from a2p_policy.errors import (
 )
 from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
 from a2p_policy.storage.base import LogEntry
-from a2p_policy.storage.uri import redact_uri, split_uri
+from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
 __all__ = ["DEFAULT_PREFIX", "MIN_SET_TTL", "RedisStorage", "redis_key"]
 
@@ -238,7 +238,7 @@ class RedisStorage(StorageBackend):
                     )
                 options.pop(name, None)
                 rest.append((name, value))
-        driver_uri = urlunsplit(parts._replace(query=urlencode(rest)))
+        driver_uri = join_uri(parts.scheme, parts.netloc, parts.path, urlencode(rest))
         try:
             pool = redis.ConnectionPool.from_url(
                 driver_uri, decode_responses=True, retry=Retry(NoBackoff(), 0), **options

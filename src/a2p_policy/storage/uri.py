@@ -16,13 +16,14 @@ import importlib
 import re
 from collections.abc import Callable
 from typing import Final
-from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from a2p_policy.errors import InvalidArgument
 from a2p_policy.storage.base import Storage
 
 __all__ = [
     "StorageFactory",
+    "join_uri",
     "open_storage",
     "redact_uri",
     "register_storage",
@@ -79,9 +80,17 @@ def redact_uri(uri: object) -> str:
                     f"{name}=***" if name.lower() in _SECRET_OPTIONS else f"{name}={value}"
                     for name, value in pairs
                 )
-        return urlunsplit(parts._replace(netloc=netloc, query=query, fragment=""))
     except ValueError:
         return "<unparsable URI>"
+    if netloc == parts.netloc and query == parts.query and not parts.fragment:
+        return uri
+    return join_uri(parts.scheme, netloc, parts.path, query)
+
+
+def join_uri(scheme: str, netloc: str, path: str, query: str) -> str:
+    """``scheme://netloc/path?query``, keeping ``//`` even with no host
+    (``sqlite:////abs.db``, ``unix:///run/redis.sock``), unlike ``urlunsplit``."""
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
 def split_uri(uri: object, schemes: tuple[str, ...], what: str) -> SplitResult:

@@ -60,7 +60,7 @@ from a2p_policy.errors import (
 )
 from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
 from a2p_policy.storage.base import LogEntry, touch_ttl
-from a2p_policy.storage.uri import split_uri
+from a2p_policy.storage.uri import redact_uri, split_uri
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStorage"]
 
@@ -213,21 +213,21 @@ class SQLiteStorage(StorageBackend):
         (seconds) and ``synchronous`` (off, normal, full, extra)."""
         parts = split_uri(uri, cls.schemes, "SQLite")
         if not uri[len("sqlite:") :].startswith("//"):
-            raise InvalidArgument(f"not a sqlite:// URI: {uri!r}")
+            raise InvalidArgument(f"not a sqlite:// URI: {redact_uri(uri)}")
         if parts.netloc:
             raise InvalidArgument(
-                f"SQLite URI {uri!r} has a host; use sqlite:///relative.db or "
+                f"SQLite URI {redact_uri(uri)} has a host; use sqlite:///relative.db or "
                 "sqlite:////absolute/path.db"
             )
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if not path:
-            raise InvalidArgument(f"SQLite URI {uri!r} names no database file")
+            raise InvalidArgument(f"SQLite URI {redact_uri(uri)} names no database file")
         options: dict[str, Any] = {}
         try:
             query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=True)
         except ValueError as exc:
             if parts.query:
-                raise InvalidArgument(f"malformed query string in {uri!r}") from exc
+                raise InvalidArgument(f"malformed query string in {redact_uri(uri)}") from exc
             query = []
         for name, raw in query:
             if name == "timeout":

@@ -413,3 +413,18 @@ def test_sqlite_nul_keys_in_bulk_reads(tmp_path: Path, op: str) -> None:
     assert got[0]
     assert not got[1]
     s.close()
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("ttl", [1e300, 1.7976931348623157e308, 2.0**53, 9.3e15])
+def test_redis_huge_ttls_are_capped_not_crashing(tmp_path: Path, ttl: float) -> None:
+    s = redis_backend(tmp_path)
+    try:
+        s.put("k", "v", ttl=ttl)
+        assert s.compare_and_set("k", "v", "w", ttl=ttl) is True
+        assert s.reserve("c", 1, 5, ttl=ttl) == (1, 1)
+        assert s.add_counts("h", {"n": 1}, ttl=ttl) == {"n": 1}
+        s.put_many({"a": "1"}, ttl=ttl)
+        assert s.get_many(["k", "a"]) == ["w", "1"]
+    finally:
+        s.close()

@@ -486,7 +486,15 @@ class PostgresStorage(StorageBackend):
             open=False,
             name="a2p_policy",
         )
-        pool.open(wait=False)
+        # Wait for the first min_size connections: the server just answered,
+        # and a pool still filling in the background would race the caller's
+        # first operations (and its threads draw on the global ``random``).
+        try:
+            with self._driver("opening the connection pool"):
+                pool.open(wait=self._min_size > 0, timeout=self._timeout)
+        except BaseException:
+            pool.close()
+            raise
         return pool
 
     def apply_migrations(self) -> list[int]:

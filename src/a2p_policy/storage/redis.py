@@ -145,10 +145,18 @@ def redis_key(prefix: str, key: str, kind: str = _VALUE) -> str:
     return f"{prefix}{{{tag}}}:{parts[3]}{kind}"
 
 
+#: Longest TTL sent to Redis (ms, about 285,000 years): a TTL is garbage
+#: collection only, and Redis refuses expiry times past the 64-bit range.
+_MAX_TTL_MS: Final = 2**53
+
+
 def _ms(ttl: float | None) -> str:
-    """A TTL in whole milliseconds (rounded up, at least 1) or ''."""
+    """A TTL in whole milliseconds (rounded up, at least 1, at most
+    ``2**53``) or ''."""
     if ttl is None:
         return ""
+    if ttl >= _MAX_TTL_MS / 1000:
+        return str(_MAX_TTL_MS)
     return str(max(1, math.ceil(ttl * 1000)))
 
 

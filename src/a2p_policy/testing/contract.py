@@ -18,7 +18,10 @@ Every test of the class then runs against that backend: counters
 (``reserve`` never passes its limit, ``release`` never below 0), hashes,
 values (``put_if_absent``, ``compare_and_set``), logs (versions,
 ``expect_version``, paging), recency sets, TTLs, argument checking
-(``InvalidArgument`` everywhere, nothing written), lifecycle, and the key
+(``InvalidArgument`` everywhere, nothing written), lifecycle, property
+tests of the invariants (``reserve`` never passes its limit, sums, logs and
+values round-trip any text, recency-set counts), fuzzing with junk arguments
+(an answer or an ``A2PPolicyError``, nothing else), and the key
 scheme (keys built by :func:`~a2p_policy.storage.base.make_key` from hostile
 parts never collide and read back). The contract itself is the docstrings of
 :mod:`a2p_policy.storage.base`; :class:`~a2p_policy.storage.memory.MemoryStorage`
@@ -30,6 +33,7 @@ coarser than that should document it and skip those tests by name.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -83,6 +87,52 @@ def hostile_key_parts() -> st.SearchStrategy[str]:
 
 _TUPLES = st.lists(st.lists(hostile_key_parts(), min_size=1, max_size=3), min_size=1, max_size=8)
 
+#: Hypothesis examples reuse the test's backend: each example uses fresh keys.
+_FIXTURE_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+def _key() -> str:
+    return f"prop:{uuid.uuid4().hex}"
+
+
+OPS = st.lists(
+    st.tuples(st.sampled_from(["reserve", "release"]), st.integers(0, 2**40)),
+    max_size=25,
+)
+
+
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=30),
+    st.binary(max_size=5),
+    st.lists(st.text(max_size=3), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=3),
+)
+
+
+_CALLS: dict[str, Any] = {
+    "reserve": lambda s, a, b, c: s.reserve(a, b, c),
+    "reserve_ttl": lambda s, a, b, c: s.reserve("fuzz:r", 1, a, ttl=b),
+    "release": lambda s, a, b, c: s.release(a, b),
+    "get_counter": lambda s, a, b, c: s.get_counter(a),
+    "add_counts": lambda s, a, b, c: s.add_counts(a, b, c),
+    "get_counts": lambda s, a, b, c: s.get_counts(a),
+    "get": lambda s, a, b, c: s.get(a),
+    "get_many": lambda s, a, b, c: s.get_many(a),
+    "put": lambda s, a, b, c: s.put(a, b, c),
+    "put_many": lambda s, a, b, c: s.put_many(a, b),
+    "put_if_absent": lambda s, a, b, c: s.put_if_absent(a, b, c),
+    "compare_and_set": lambda s, a, b, c: s.compare_and_set("fuzz:c", a, b, c),
+    "delete": lambda s, a, b, c: s.delete(a),
+    "append": lambda s, a, b, c: s.append(a, b, expect_version=c),
+    "read": lambda s, a, b, c: s.read("fuzz:l", after=a, limit=b),
+    "last_many": lambda s, a, b, c: s.last_many(a),
+    "touch": lambda s, a, b, c: s.touch("fuzz:t", a, b, c),
+}
+
 
 class StorageContract:
     """The storage port's contract; override :meth:`storage` (see the module
@@ -100,7 +150,7 @@ class StorageContract:
     @settings(
         max_examples=25,
         deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        suppress_health_check=_FIXTURE_OK,
     )
     @given(tuples=_TUPLES)
     def test_hostile_key_parts_never_share_a_key_and_read_back(
@@ -622,3 +672,113 @@ class StorageContract:
             storage.get("")
         with pytest.raises(A2PPolicyError):
             storage.get("")
+
+    # ------------------------------------------------------------------ properties
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE_OK)
+    @given(limit=st.integers(0, 2**40) | st.integers(0, 50), ops=OPS)
+    def test_reserve_never_passes_limit(self, storage: Storage, limit: int, ops: Any) -> None:
+        s = storage
+        key = _key()
+        counter = 0
+        for op, amount in ops:
+            if op == "reserve":
+                granted, used = s.reserve(key, amount, limit)
+                assert 0 <= granted <= amount
+                assert granted == min(amount, max(0, limit - counter))
+                counter += granted
+            else:
+                used = s.release(key, amount)
+                counter = max(0, counter - amount)
+            assert used == counter
+            assert 0 <= used <= limit
+        assert s.get_counter(key) == counter
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE_OK)
+    @given(amounts=st.lists(st.integers(0, 30), max_size=40), limit=st.integers(0, 200))
+    def test_reserve_total_granted_is_min_of_demand_and_limit(
+        self, storage: Storage, amounts: list[int], limit: int
+    ) -> None:
+        key = _key()
+        total = sum(storage.reserve(key, a, limit)[0] for a in amounts)
+        assert total == min(sum(amounts), limit)
+        assert storage.get_counter(key) == total
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE_OK)
+    @given(
+        deltas=st.lists(
+            st.dictionaries(st.text(min_size=1, max_size=4), st.integers(-(2**40), 2**40)),
+            max_size=8,
+        )
+    )
+    def test_add_counts_sums_per_field(
+        self, storage: Storage, deltas: list[dict[str, int]]
+    ) -> None:
+        key = _key()
+        want: dict[str, int] = {}
+        for d in deltas:
+            for f, v in d.items():
+                want[f] = want.get(f, 0) + v
+            assert storage.add_counts(key, d) == want
+        assert storage.get_counts([key]) == [want]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE_OK)
+    @given(entries=st.lists(st.text(max_size=20), max_size=15), page=st.integers(1, 6))
+    def test_log_round_trips_any_text_in_order(
+        self, storage: Storage, entries: list[str], page: int
+    ) -> None:
+        key = _key()
+        for i, e in enumerate(entries, start=1):
+            assert storage.append(key, e) == i
+        assert storage.read(key) == list(enumerate(entries, start=1))
+        paged: list[tuple[int, str]] = []
+        after = 0
+        for _ in range(len(entries) + 1):  # bounded: a broken backend fails, not hangs
+            chunk = storage.read(key, after=after, limit=page)
+            if not chunk:
+                break
+            assert len(chunk) <= page
+            assert all(v > after for v, _ in chunk)
+            paged.extend(chunk)
+            after = chunk[-1][0]
+        assert paged == list(enumerate(entries, start=1))
+        last = (len(entries), entries[-1]) if entries else None
+        assert storage.last_many([key]) == [last]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE_OK)
+    @given(value=st.text(), other=st.text())
+    def test_values_round_trip_any_text(self, storage: Storage, value: str, other: str) -> None:
+        key = _key()
+        assert storage.put_if_absent(key, value) is True
+        assert storage.get(key) == value
+        assert storage.compare_and_set(key, value, other) is True
+        assert storage.get_many([key]) == [other]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE_OK)
+    @given(
+        events=st.lists(
+            st.tuples(st.sampled_from("abcde"), st.floats(-1e6, 1e6, allow_nan=False)),
+            min_size=1,
+            max_size=20,
+        ),
+        window=st.floats(0.001, 1e5),
+    )
+    def test_touch_counts_members_seen_inside_window(
+        self, storage: Storage, events: list[tuple[str, float]], window: float
+    ) -> None:
+        key = _key()
+        seen: dict[str, float] = {}
+        for member, at in events:
+            seen[member] = max(at, seen.get(member, at))
+            seen = {m: t for m, t in seen.items() if t > at - window}
+            count = storage.touch(key, member, at, window)
+            assert count == len(seen)
+            assert count >= 1
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=_FIXTURE_OK)
+    @given(op=st.sampled_from(sorted(_CALLS)), a=JUNK, b=JUNK, c=JUNK)
+    def test_fuzz_any_arguments_answer_or_raise_library_error(
+        self, storage: Storage, op: str, a: Any, b: Any, c: Any
+    ) -> None:
+        with contextlib.suppress(A2PPolicyError):
+            _CALLS[op](storage, a, b, c)

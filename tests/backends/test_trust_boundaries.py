@@ -42,6 +42,9 @@ from a2p_policy.storage.uri import redact_uri
         ("postgress://app:s3cret@db/app", "postgress://app:***@db/app"),
         ("redis://:s3cret@10.0.0.5:6379/0?prefix=a:", "redis://:***@10.0.0.5:6379/0?prefix=a:"),
         ("redis://user@host/0", "redis://user@host/0"),
+        ("redis://:s3/cret@host/0", "redis://:***@host/0"),
+        ("postgresql://app:s3@cr:et@db/app?x=a@b", "postgresql://app:***@db/app?x=a@b"),
+        ("redis://host:6379/0", "redis://host:6379/0"),
         ("sqlite:////var/lib/a2p.db", "sqlite:////var/lib/a2p.db"),
         ("postgresql://db/app?password=s3cret&sslmode=require", None),
         ("host=db user=app password=s3cret dbname=app", "host=db user=app password=*** dbname=app"),
@@ -55,7 +58,9 @@ def test_redact_uri(uri: str, shown: str | None) -> None:
 
 
 @given(
-    password=st.text(st.characters(codec="ascii", categories=["L", "N"]), min_size=6),
+    password=st.text(
+        st.characters(codec="ascii", categories=["L", "N"]) | st.sampled_from("@:/%!"), min_size=6
+    ),
     user=st.sampled_from(["app", "", "a.b"]),
     scheme=st.sampled_from(["postgresql", "redis", "rediss", "foo"]),
 )

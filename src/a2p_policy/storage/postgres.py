@@ -332,11 +332,12 @@ def _option_int(name: str, raw: str, minimum: int) -> int:
 
 
 def _option_seconds(name: str, raw: object) -> float:
-    try:
-        value = float(raw) if isinstance(raw, str | int | float) and raw is not True else math.nan
-    except ValueError:
-        value = math.nan
-    if isinstance(raw, bool) or not (math.isfinite(value) and value > 0):
+    """A positive, finite number of seconds (a number or its text)."""
+    value = math.nan
+    if isinstance(raw, int | float | str) and not isinstance(raw, bool):
+        with suppress(ValueError):
+            value = float(raw)
+    if not (math.isfinite(value) and value > 0):
         raise ConfigurationError(f"{name} must be a positive number of seconds, got {raw!r}")
     return value
 

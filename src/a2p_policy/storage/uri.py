@@ -50,14 +50,18 @@ _SECRET_OPTIONS: Final = frozenset({"password", "passwd", "pass", "pwd", "secret
 _CONNINFO_SECRET: Final = re.compile(
     r"\b(password|passwd|pass|pwd|secret|token)(\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)", re.IGNORECASE
 )
+#: ``scheme://user:password@``: the password runs to the last ``@`` before
+#: the query (a password with an unencoded ``/`` or ``@`` is still hidden).
+_USERINFO_SECRET: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^?#]*@")
 _SCHEME: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def redact_uri(uri: object) -> str:
     """``uri`` with every secret replaced by ``***``, for errors and logs.
 
-    The password of the user info (``postgresql://app:***@db/app``), secret
-    query options (``?password=***``) and ``password=...`` in a libpq
+    The password of the user info (``postgresql://app:***@db/app``, found
+    even when it holds ``/``, ``:`` or ``@`` that a URI parser would misread),
+    secret query options (``?password=***``) and ``password=...`` in a libpq
     ``key=value`` string. Anything that cannot be parsed is shown as
     ``<unparsable URI>`` rather than risk showing a secret.
     """
@@ -65,13 +69,9 @@ def redact_uri(uri: object) -> str:
         return f"<{type(uri).__name__}>"
     if "://" not in uri:
         return _CONNINFO_SECRET.sub(r"\1\2***", uri)
+    out = _USERINFO_SECRET.sub(r"\1:***@", uri, count=1)
     try:
-        parts = urlsplit(uri)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, hostport = netloc.rpartition("@")
-            user, colon, _ = userinfo.partition(":")
-            netloc = f"{user}:***@{hostport}" if colon else f"{userinfo}@{hostport}"
+        parts = urlsplit(out)
         query = parts.query
         if query:
             pairs = parse_qsl(query, keep_blank_values=True)
@@ -82,9 +82,9 @@ def redact_uri(uri: object) -> str:
                 )
     except ValueError:
         return "<unparsable URI>"
-    if netloc == parts.netloc and query == parts.query and not parts.fragment:
-        return uri
-    return join_uri(parts.scheme, netloc, parts.path, query)
+    if query == parts.query and not parts.fragment:
+        return out
+    return join_uri(parts.scheme, parts.netloc, parts.path, query)
 
 
 def join_uri(scheme: str, netloc: str, path: str, query: str) -> str:

@@ -11,12 +11,19 @@ import sqlite3
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.errors import A2PPolicyError, InvalidArgument, StorageError, StorageUnavailable
+from a2p_policy.errors import (
+    A2PPolicyError,
+    ConfigurationError,
+    InvalidArgument,
+    StorageError,
+    StorageUnavailable,
+)
 from a2p_policy.storage import open_storage, resolve_storage
 from a2p_policy.storage import sqlite as sqlite_module
 from a2p_policy.storage.base import Storage
@@ -27,9 +34,19 @@ from a2p_policy.storage.sqlite import SCHEMA_VERSION, SQLiteStorage
 
 def test_uri_relative_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
     with SQLiteStorage.from_uri("sqlite:///data/rel.db") as s:
         s.put("k", "v")
-    assert (tmp_path / "data" / "rel.db").exists()  # parent folder created
+    assert (tmp_path / "data" / "rel.db").exists()  # the file is created, in its folder
+
+
+@pytest.mark.parametrize("opener", [SQLiteStorage, SQLiteStorage.from_uri, open_storage])
+def test_missing_folder_is_refused_not_created(tmp_path: Path, opener: Any) -> None:
+    path = tmp_path / "no" / "such" / "dir" / "a2p.db"
+    target = path if opener is SQLiteStorage else f"sqlite:///{path}"
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        opener(target)
+    assert not (tmp_path / "no").exists()  # a typo in a path creates nothing
 
 
 def test_uri_absolute_path(tmp_path: Path) -> None:
@@ -163,8 +180,11 @@ def test_not_a_database_is_storage_error(tmp_path: Path) -> None:
 def test_unopenable_path_is_unavailable(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
+    # A file where a folder should be: the folder does not exist.
+    with pytest.raises(ConfigurationError):
+        SQLiteStorage(blocker / "sub" / "x.db")
     with pytest.raises(StorageError):
-        SQLiteStorage(blocker / "sub" / "x.db")  # a file where a folder should be
+        SQLiteStorage(tmp_path)  # a folder where the file should be
 
 
 # ------------------------------------------------------------------ errors

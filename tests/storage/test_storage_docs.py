@@ -18,4 +18,9 @@ def test_storage_page_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     namespace: dict[str, object] = {"__name__": "docs_storage"}
     for block in blocks:
         exec(compile(block, "docs/storage.md", "exec"), namespace)
-    assert callable(namespace["storage"])  # the fixture recipe defined its fixture
+    # The contract recipe defined a test class built on the public base class.
+    from a2p_policy.testing.contract import StorageContract
+
+    recipe = namespace["TestMyStorage"]
+    assert isinstance(recipe, type)
+    assert issubclass(recipe, StorageContract)

@@ -1,5 +1,7 @@
 """Pluggable storage: the port (:class:`Storage`) and its backends.
 
+Backends subclass :class:`StorageBackend` and build keys with
+:func:`make_key` (every part escaped by :func:`key_part`).
 ``MemoryStorage`` is imported eagerly; ``SQLiteStorage``, ``RedisStorage``
 and ``PostgresStorage`` load on first access so that their drivers (redis,
 psycopg) stay optional.
@@ -7,9 +9,10 @@ psycopg) stay optional.
 
 from typing import TYPE_CHECKING, Any
 
-from a2p_policy.storage.base import Storage, make_key
+from a2p_policy.storage.backend import StorageBackend
+from a2p_policy.storage.base import Storage, key_part, make_key
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.storage.uri import open_storage, register_storage, resolve_storage
+from a2p_policy.storage.uri import open_storage, redact_uri, register_storage, resolve_storage
 
 if TYPE_CHECKING:
     from a2p_policy.storage.postgres import PostgresStorage
@@ -22,8 +25,11 @@ __all__ = [
     "RedisStorage",
     "SQLiteStorage",
     "Storage",
+    "StorageBackend",
+    "key_part",
     "make_key",
     "open_storage",
+    "redact_uri",
     "register_storage",
     "resolve_storage",
 ]

@@ -25,7 +25,15 @@ Time
 
 Keys and values
     Keys are non-empty ``str`` (at most 512 characters); values are ``str``
-    (JSON by convention). Callers build keys with :func:`make_key`.
+    (JSON by convention). Callers build keys with :func:`make_key`, which
+    escapes every part with :func:`key_part` (the library's one escaping
+    function), so distinct tuples of parts never share a key.
+
+Stored values
+    A backend checks what it reads back before using it: a counter must be a
+    non-negative 64-bit integer and a hash field a 64-bit integer, otherwise
+    :class:`~a2p_policy.errors.StorageError` names the key (a corrupted
+    counter fails closed, it never grants).
 
 Errors
     Backends raise :class:`~a2p_policy.errors.StorageError` (or its subclass

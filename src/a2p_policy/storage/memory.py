@@ -21,23 +21,11 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Mapping, Sequence
 from typing import Final
 
-from a2p_policy.errors import StorageError
-from a2p_policy.storage.base import (
-    MAX_KEY_LENGTH,
-    LogEntry,
-    check_amount,
-    check_deltas,
-    check_items,
-    check_key,
-    check_keys,
-    check_time,
-    check_ttl,
-    check_value,
-    touch_ttl,
-)
+from a2p_policy.errors import InvalidArgument
+from a2p_policy.storage.backend import INT64_MAX, INT64_MIN, StorageBackend
+from a2p_policy.storage.base import LogEntry, touch_ttl
 
 __all__ = ["MemoryStorage"]
 
@@ -84,10 +72,13 @@ def _unpack(stored: str | bytes) -> str:
     return (unpacker.decompress(stored) + unpacker.flush()).decode("utf-8", "surrogatepass")
 
 
-class MemoryStorage:
+class MemoryStorage(StorageBackend):
     """In-memory :class:`~a2p_policy.storage.base.Storage`."""
 
+    schemes = ("memory",)
+
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._hashes: dict[str, dict[str, int]] = {}
@@ -98,13 +89,13 @@ class MemoryStorage:
         self._sets: dict[str, dict[str, float]] = {}
         self._expiry: dict[str, float] = {}
         self._writes = 0
-        self._closed = False
+
+    @classmethod
+    def from_uri(cls, uri: str) -> MemoryStorage:
+        """``memory://``: a new, empty store (the rest of the URI is ignored)."""
+        return cls()
 
     # ------------------------------------------------------------ helpers
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StorageError("storage is closed")
-
     def _expire(self, key: str, ttl: float | None) -> None:
         if ttl is not None:
             self._expiry[key] = time.monotonic() + ttl
@@ -132,25 +123,9 @@ class MemoryStorage:
             self._drop(key)
 
     # ------------------------------------------------------------ counters
-    def reserve(
-        self, key: str, amount: int, limit: int, ttl: float | None = None
-    ) -> tuple[int, int]:
-        # Hot path: the common argument types are checked inline; anything
-        # else goes through the shared checks (same answers, same errors).
-        if type(key) is not str or not key or len(key) > MAX_KEY_LENGTH:
-            check_key(key)
-        if type(amount) is not int or amount < 0:
-            check_amount(amount)
-        if type(limit) is not int or limit < 0:
-            check_amount(limit, "limit")
-        if ttl is not None and not (type(ttl) is float and ttl > 0):
-            ttl = check_ttl(ttl)
+    def _reserve(self, key: str, amount: int, limit: int, ttl: float | None) -> tuple[int, int]:
         with self._lock:
-            if self._closed:
-                raise StorageError("storage is closed")
-            exp = self._expiry.get(key)
-            if exp is not None and exp <= time.monotonic():
-                self._drop(key)
+            self._live(key)
             used = self._counters.get(key, 0)
             granted = min(amount, max(0, limit - used))
             if granted:
@@ -159,46 +134,41 @@ class MemoryStorage:
                 self._expire(key, ttl)
             return granted, used
 
-    def release(self, key: str, amount: int) -> int:
-        check_key(key)
-        check_amount(amount)
+    def _release(self, key: str, amount: int) -> int:
         with self._lock:
-            self._check_open()
             self._live(key)
             used = max(0, self._counters.get(key, 0) - amount)
             if key in self._counters:
                 self._counters[key] = used
             return used
 
-    def get_counter(self, key: str) -> int:
-        check_key(key)
+    def _get_counter(self, key: str) -> int:
         with self._lock:
-            self._check_open()
             self._live(key)
             return self._counters.get(key, 0)
 
-    def add_counts(
-        self, key: str, deltas: Mapping[str, int], ttl: float | None = None
+    def _add_counts(
+        self, key: str, items: list[tuple[str, int]], ttl: float | None
     ) -> dict[str, int]:
-        check_key(key)
-        ttl = check_ttl(ttl)
-        items = check_deltas(deltas)
         with self._lock:
-            self._check_open()
             self._live(key)
             if not items:
                 # Nothing to add creates nothing (as in every other backend).
                 return dict(self._hashes.get(key, {}))
-            h = self._hashes.setdefault(key, {})
+            current = dict(self._hashes.get(key, {}))
             for field, delta in items:
-                h[field] = h.get(field, 0) + delta
+                value = current.get(field, 0) + delta
+                if not INT64_MIN <= value <= INT64_MAX:
+                    raise InvalidArgument(
+                        f"hash field {field!r} of {key!r} would leave the 64-bit range"
+                    )
+                current[field] = value
+            self._hashes[key] = current
             self._expire(key, ttl)
-            return dict(h)
+            return dict(current)
 
-    def get_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
-        keys = check_keys(keys)
+    def _get_counts(self, keys: list[str]) -> list[dict[str, int]]:
         with self._lock:
-            self._check_open()
             out = []
             for k in keys:
                 self._live(k)
@@ -206,18 +176,13 @@ class MemoryStorage:
             return out
 
     # ------------------------------------------------------------ values
-    def get(self, key: str) -> str | None:
-        check_key(key)
+    def _get(self, key: str) -> str | None:
         with self._lock:
-            self._check_open()
             self._live(key)
             return self._values.get(key)
 
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        keys = check_keys(keys)
+    def _get_many(self, keys: list[str]) -> list[str | None]:
         with self._lock:
-            if self._closed:
-                raise StorageError("storage is closed")
             expiry = self._expiry
             if expiry:
                 now = time.monotonic()
@@ -227,34 +192,19 @@ class MemoryStorage:
                         self._drop(k)
             return list(map(self._values.get, keys))
 
-    def put(self, key: str, value: str, ttl: float | None = None) -> None:
-        check_key(key)
-        check_value(value)
-        ttl = check_ttl(ttl)
-        with self._lock:
-            self._check_open()
-            self._values[key] = value
-            if ttl is None:
-                self._expiry.pop(key, None)
-            self._expire(key, ttl)
+    def _put(self, key: str, value: str, ttl: float | None) -> None:
+        self._put_many([(key, value)], ttl)
 
-    def put_many(self, items: Mapping[str, str], ttl: float | None = None) -> None:
-        pairs = check_items(items)
-        ttl = check_ttl(ttl)
+    def _put_many(self, pairs: list[tuple[str, str]], ttl: float | None) -> None:
         with self._lock:
-            self._check_open()
             for key, value in pairs:
                 self._values[key] = value
                 if ttl is None:
                     self._expiry.pop(key, None)
                 self._expire(key, ttl)
 
-    def put_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
-        check_key(key)
-        check_value(value)
-        ttl = check_ttl(ttl)
+    def _put_if_absent(self, key: str, value: str, ttl: float | None) -> bool:
         with self._lock:
-            self._check_open()
             self._live(key)
             if key in self._values:
                 return False
@@ -262,17 +212,10 @@ class MemoryStorage:
             self._expire(key, ttl)
             return True
 
-    def compare_and_set(
-        self, key: str, expected: str | None, value: str | None, ttl: float | None = None
+    def _compare_and_set(
+        self, key: str, expected: str | None, value: str | None, ttl: float | None
     ) -> bool:
-        check_key(key)
-        if expected is not None:
-            check_value(expected)
-        if value is not None:
-            check_value(value)
-        ttl = check_ttl(ttl)
         with self._lock:
-            self._check_open()
             self._live(key)
             if self._values.get(key) != expected:
                 return False
@@ -286,21 +229,14 @@ class MemoryStorage:
                 self._expire(key, ttl)
             return True
 
-    def delete(self, key: str) -> bool:
-        check_key(key)
+    def _delete(self, key: str) -> bool:
         with self._lock:
-            self._check_open()
             self._live(key)
             return self._drop(key)
 
     # ------------------------------------------------------------ logs
-    def append(self, key: str, entry: str, *, expect_version: int | None = None) -> int | None:
-        check_key(key)
-        check_value(entry)
-        if expect_version is not None:
-            check_amount(expect_version, "expect_version")
+    def _append(self, key: str, entry: str, expect_version: int | None) -> int | None:
         with self._lock:
-            self._check_open()
             log = self._logs.get(key)
             size = 0 if log is None else len(log) if type(log) is list else 1
             if expect_version is not None and expect_version != size:
@@ -315,22 +251,15 @@ class MemoryStorage:
             self._writes += 1
             return size + 1
 
-    def read(self, key: str, *, after: int = 0, limit: int | None = None) -> list[LogEntry]:
-        check_key(key)
-        check_amount(after, "after")
-        if limit is not None:
-            check_amount(limit, "limit")
+    def _read(self, key: str, after: int, limit: int | None) -> list[LogEntry]:
         with self._lock:
-            self._check_open()
             found = self._logs.get(key)
             log = () if found is None else found if isinstance(found, list) else (found,)
             stop = len(log) if limit is None else min(len(log), after + limit)
             return [(i + 1, _unpack(log[i])) for i in range(after, stop)]
 
-    def last_many(self, keys: Sequence[str]) -> list[LogEntry | None]:
-        keys = check_keys(keys)
+    def _last_many(self, keys: list[str]) -> list[LogEntry | None]:
         with self._lock:
-            self._check_open()
             get = self._logs.get
             out: list[LogEntry | None] = []
             for k in keys:
@@ -346,12 +275,8 @@ class MemoryStorage:
             return out
 
     # ------------------------------------------------------------ recency sets
-    def touch(self, key: str, member: str, at: float, window: float) -> int:
-        check_key(key)
-        check_value(member)
-        at, window = check_time(at, window)
+    def _touch(self, key: str, member: str, at: float, window: float) -> int:
         with self._lock:
-            self._check_open()
             self._live(key)
             members = self._sets.setdefault(key, {})
             members[member] = max(at, members.get(member, at))
@@ -360,13 +285,3 @@ class MemoryStorage:
                 del members[m]
             self._expire(key, touch_ttl(window))
             return len(members)
-
-    # ------------------------------------------------------------ lifecycle
-    def ping(self) -> bool:
-        return not self._closed
-
-    def close(self) -> None:
-        self._closed = True
-
-    def __repr__(self) -> str:
-        return "MemoryStorage()"

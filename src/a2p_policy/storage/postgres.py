@@ -47,30 +47,34 @@ Errors
 
 from __future__ import annotations
 
-import os
+import math
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from importlib import resources
-from types import TracebackType
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
-from a2p_policy.errors import InvalidArgument, StorageError, StorageUnavailable
-from a2p_policy.storage.base import (
-    LogEntry,
-    check_amount,
-    check_deltas,
-    check_items,
-    check_key,
-    check_keys,
-    check_time,
-    check_ttl,
-    check_value,
+from a2p_policy.errors import (
+    A2PPolicyError,
+    ConfigurationError,
+    InvalidArgument,
+    StorageError,
+    StorageUnavailable,
 )
+from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
+from a2p_policy.storage.base import LogEntry
+from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
-__all__ = ["MIN_SET_TTL", "PostgresStorage", "migration_sql", "migrations", "schema_version"]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "MIN_SET_TTL",
+    "PostgresStorage",
+    "migration_sql",
+    "migrations",
+    "schema_version",
+]
 
 _INT64_MAX: Final = 2**63 - 1
 #: Writes (per process) between two prunes of expired rows.
@@ -79,7 +83,9 @@ _MIGRATION_FILE: Final = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _IDENTIFIER: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
-_OWN_OPTIONS: Final = ("schema", "min_size", "max_size", "pool_timeout", "migrate")
+#: Default bound (seconds) on opening a connection: an unreachable server
+#: fails the open after at most this long, with one StorageUnavailable.
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
 
 _NOW: Final = "extract(epoch from now())::float8"
 #: Shortest garbage-collection TTL of a recency set (seconds): the set's
@@ -166,7 +172,12 @@ def _clamp(n: int) -> int:
 
 
 # ---------------------------------------------------------------- statements
-_G = "least(%(amount)s::int8, greatest(0, %(limit)s::int8 - c.value))"
+# A negative stored counter (corrupted) grants nothing and is returned as is,
+# so the caller raises StorageError instead of granting more than the limit.
+_G = (
+    "CASE WHEN c.value < 0 THEN 0 "
+    "ELSE least(%(amount)s::int8, greatest(0, %(limit)s::int8 - c.value)) END"
+)
 _RESERVE: Final = f"""
 WITH up AS (
   INSERT INTO a2p_counters AS c (key, value, granted, expires)
@@ -187,7 +198,8 @@ WHERE c.key = %(key)s AND {_live("c")} AND NOT EXISTS (SELECT 1 FROM up)
 """
 
 _RELEASE: Final = f"""
-UPDATE a2p_counters AS c SET value = greatest(0, c.value - %(amount)s::int8)
+UPDATE a2p_counters AS c
+SET value = CASE WHEN c.value < 0 THEN c.value ELSE greatest(0, c.value - %(amount)s::int8) END
 WHERE c.key = %(key)s AND {_live("c")} RETURNING c.value
 """
 
@@ -319,7 +331,18 @@ def _option_int(name: str, raw: str, minimum: int) -> int:
     return value
 
 
-class PostgresStorage:
+def _option_seconds(name: str, raw: object) -> float:
+    """A positive, finite number of seconds (a number or its text)."""
+    value = math.nan
+    if isinstance(raw, int | float | str) and not isinstance(raw, bool):
+        with suppress(ValueError):
+            value = float(raw)
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigurationError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+class PostgresStorage(StorageBackend):
     """PostgreSQL :class:`~a2p_policy.storage.base.Storage` over a
     ``psycopg_pool.ConnectionPool``.
 
@@ -327,9 +350,19 @@ class PostgresStorage:
     the tables in (and points ``search_path`` at) that schema; ``min_size`` /
     ``max_size`` size the pool; ``pool_timeout`` is how long an operation waits
     for a connection before raising
-    :class:`~a2p_policy.errors.StorageUnavailable`; ``migrate=False`` skips
-    applying migrations on open (the schema must then be current).
+    :class:`~a2p_policy.errors.StorageUnavailable`; ``connect_timeout``
+    bounds opening one connection (libpq counts whole seconds, at least 2);
+    ``migrate=False`` skips applying migrations on open (the schema must then
+    be current).
+
+    Opening makes one direct connection first (migrations or the schema
+    check run on it): an unreachable server raises one StorageUnavailable,
+    naming the redacted URI, within ``connect_timeout``, and the pool (whose
+    background reconnection would log every failed attempt) is only started
+    once the server answered.
     """
+
+    schemes = ("postgresql", "postgres")
 
     def __init__(
         self,
@@ -339,8 +372,10 @@ class PostgresStorage:
         min_size: int = 1,
         max_size: int = 10,
         pool_timeout: float = 5.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         migrate: bool = True,
     ) -> None:
+        super().__init__()
         try:
             import psycopg  # noqa: F401
             import psycopg_pool  # noqa: F401
@@ -364,41 +399,38 @@ class PostgresStorage:
         if not pool_timeout > 0:
             raise InvalidArgument("pool_timeout must be > 0 seconds")
         self._conninfo = conninfo
+        self._shown = redact_uri(conninfo)
         self._schema = schema
         self._min_size = min_size
         self._max_size = max_size
         self._timeout = float(pool_timeout)
+        # libpq takes whole seconds and treats anything below 2 as 2.
+        self._connect_timeout = max(
+            2, math.ceil(_option_seconds("connect_timeout", connect_timeout))
+        )
         self._lock = threading.Lock()
         self._writes = 0
-        self._closed = False
-        self._pid = os.getpid()
-        self._pool = self._open_pool()
-        try:
+        self._pool: Any = None
+        with self._direct("opening") as conn:
             if migrate:
-                self.apply_migrations()
+                self._apply_migrations(conn)
             else:
-                self._check_schema()
-        except BaseException:
-            self._pool.close()
-            raise
+                self._check_schema(conn)
+        self._pool = self._open_pool()
 
     # ------------------------------------------------------------ opening
     @classmethod
     def from_uri(cls, uri: str) -> PostgresStorage:
         """Open ``postgresql://user:password@host:port/dbname?options``
         (``postgres://`` too). Options: ``schema``, ``min_size``, ``max_size``,
-        ``pool_timeout`` (seconds), ``migrate`` (true/false); every other
-        option goes to libpq (``sslmode``, ``connect_timeout`` (default 5),
-        ``application_name`` ...)."""
-        if not isinstance(uri, str):
-            raise InvalidArgument(f"PostgreSQL URI must be a str, got {type(uri).__name__}")
+        ``pool_timeout`` (seconds), ``connect_timeout`` (seconds, default 5),
+        ``migrate`` (true/false); every other option goes to libpq
+        (``sslmode``, ``application_name`` ...)."""
+        parts = split_uri(uri, cls.schemes, "PostgreSQL")
         try:
-            parts = urlsplit(uri)
             query = parse_qsl(parts.query, keep_blank_values=True)
-        except ValueError as exc:
-            raise InvalidArgument(f"malformed PostgreSQL URI: {exc}") from exc
-        if parts.scheme.lower() not in ("postgresql", "postgres"):
-            raise InvalidArgument("not a postgresql:// URI")
+        except ValueError as exc:  # pragma: no cover - parse_qsl is lenient
+            raise InvalidArgument(f"malformed PostgreSQL URI {redact_uri(uri)}: {exc}") from exc
         options: dict[str, Any] = {}
         rest: list[tuple[str, str]] = []
         for name, raw in query:
@@ -411,46 +443,73 @@ class PostgresStorage:
                     options[name] = float(raw)
                 except ValueError as exc:
                     raise InvalidArgument(f"pool_timeout must be a number, got {raw!r}") from exc
+            elif name == "connect_timeout":
+                options[name] = _option_seconds(name, raw)
             elif name == "migrate":
                 if raw.lower() not in _TRUE | _FALSE:
                     raise InvalidArgument(f"migrate must be true or false, got {raw!r}")
                 options[name] = raw.lower() in _TRUE
             else:
                 rest.append((name, raw))
-        if not any(name == "connect_timeout" for name, _ in rest):
-            rest.append(("connect_timeout", "5"))
-        conninfo = urlunsplit(parts._replace(scheme="postgresql", query=urlencode(rest)))
+        conninfo = join_uri("postgresql", parts.netloc, parts.path, urlencode(rest))
         return cls(conninfo, **options)
+
+    def _connect_kwargs(self) -> dict[str, Any]:
+        return {"autocommit": True, "connect_timeout": self._connect_timeout}
+
+    def _configure(self, conn: Any) -> None:
+        if self._schema is not None:
+            conn.execute(f"SET search_path TO {self._schema}")
+
+    @contextmanager
+    def _direct(self, what: str) -> Iterator[Any]:
+        """One connection outside the pool, closed afterwards."""
+        import psycopg
+
+        with self._driver(what):
+            conn = psycopg.connect(self._conninfo, **self._connect_kwargs())
+            try:
+                self._configure(conn)
+                yield conn
+            finally:
+                conn.close()
 
     def _open_pool(self) -> Any:
         from psycopg_pool import ConnectionPool
-
-        schema = self._schema
-
-        def configure(conn: Any) -> None:
-            if schema is not None:
-                conn.execute(f"SET search_path TO {schema}")
 
         pool = ConnectionPool(
             self._conninfo,
             min_size=self._min_size,
             max_size=self._max_size,
             timeout=self._timeout,
-            kwargs={"autocommit": True},
-            configure=configure,
+            kwargs=self._connect_kwargs(),
+            configure=self._configure,
             open=False,
             name="a2p_policy",
         )
-        pool.open(wait=False)
+        # Wait for the first min_size connections: the server just answered,
+        # and a pool still filling in the background would race the caller's
+        # first operations (and its threads draw on the global ``random``).
+        try:
+            with self._driver("opening the connection pool"):
+                pool.open(wait=self._min_size > 0, timeout=self._timeout)
+        except BaseException:
+            pool.close()
+            raise
         return pool
 
     def apply_migrations(self) -> list[int]:
         """Apply every shipped migration this database lacks, under an advisory
         lock (safe when many servers open at once); returns the versions
         applied now."""
+        self._usable()
+        with self._conn("apply_migrations") as conn:
+            return self._apply_migrations(conn)
+
+    def _apply_migrations(self, conn: Any) -> list[int]:
         applied: list[int] = []
         lock_name = f"a2p_policy.migrations:{self._schema or ''}"
-        with self._conn("apply_migrations") as conn, conn.transaction():
+        with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (lock_name,))
             if self._schema is not None:
                 conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema}")
@@ -473,12 +532,12 @@ class PostgresStorage:
                 applied.append(version)
         return applied
 
-    def _check_schema(self) -> None:
-        with self._conn("checking the schema") as conn:
-            row = conn.execute(
-                "SELECT max(version) FROM a2p_schema_migrations "
-                "WHERE to_regclass('a2p_schema_migrations') IS NOT NULL"
-            ).fetchone()
+    @staticmethod
+    def _check_schema(conn: Any) -> None:
+        row = conn.execute(
+            "SELECT max(version) FROM a2p_schema_migrations "
+            "WHERE to_regclass('a2p_schema_migrations') IS NOT NULL"
+        ).fetchone()
         if row is None or row[0] != schema_version():
             raise StorageError(
                 f"PostgreSQL schema is at version {None if row is None else row[0]}, this "
@@ -487,32 +546,36 @@ class PostgresStorage:
             )
 
     # ------------------------------------------------------------ plumbing
-    @contextmanager
-    def _conn(self, what: str) -> Iterator[Any]:
-        """A pooled connection with driver errors mapped to StorageError."""
+    def _map_error(self, exc: Exception, what: str) -> A2PPolicyError | None:
         import psycopg
 
-        if self._closed:
-            raise StorageError("PostgresStorage is closed")
-        if self._pid != os.getpid():  # forked: never use the parent's sockets
-            self._pid = os.getpid()
-            self._lock = threading.Lock()
-            self._pool = self._open_pool()
-        pool = self._pool
-        try:
-            with pool.connection() as conn:
-                yield conn
-        except psycopg.OperationalError as exc:
-            self._drop_broken(pool)
-            raise StorageUnavailable(f"PostgreSQL unavailable during {what}: {exc}") from exc
-        except psycopg.errors.NumericValueOutOfRange as exc:
-            raise InvalidArgument(f"number out of PostgreSQL's range during {what}: {exc}") from exc
-        except psycopg.Error as exc:
-            raise StorageError(f"PostgreSQL error during {what}: {exc}") from exc
-        except UnicodeEncodeError as exc:
-            raise InvalidArgument(
-                f"keys, fields and values must be valid Unicode (no lone surrogates): {exc}"
-            ) from exc
+        if isinstance(exc, psycopg.OperationalError):
+            if self._pool is not None:
+                self._drop_broken(self._pool)
+            return StorageUnavailable(
+                f"PostgreSQL unavailable during {what} ({self._shown}): {self._scrub(exc)}"
+            )
+        if isinstance(exc, psycopg.errors.NumericValueOutOfRange):
+            return InvalidArgument(f"number out of PostgreSQL's range during {what}: {exc}")
+        if isinstance(exc, psycopg.errors.DataException):
+            return StorageError(f"malformed value stored (during {what}): {exc}")
+        if isinstance(exc, psycopg.Error):
+            return StorageError(f"PostgreSQL error during {what}: {self._scrub(exc)}")
+        return None
+
+    def _scrub(self, exc: Exception) -> str:
+        """A driver message with the URI (and so any password) redacted."""
+        return str(exc).replace(self._conninfo, self._shown)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._pool = self._open_pool()  # never use the parent's sockets
+
+    @contextmanager
+    def _conn(self, what: str, key: str | None = None) -> Iterator[Any]:
+        """A pooled connection with driver errors mapped to StorageError."""
+        with self._driver(what, key), self._pool.connection() as conn:
+            yield conn
 
     @staticmethod
     def _drop_broken(pool: Any) -> None:
@@ -521,16 +584,16 @@ class PostgresStorage:
         with suppress(Exception):
             pool.check()
 
-    def _one(self, what: str, sql: str, params: Any) -> Any:
-        with self._conn(what) as conn:
+    def _one(self, what: str, key: str | None, sql: str, params: Any) -> Any:
+        with self._conn(what, key) as conn:
             return conn.execute(sql, params).fetchone()
 
     def _all(self, what: str, sql: str, params: Any) -> list[Any]:
         with self._conn(what) as conn:
             return list(conn.execute(sql, params).fetchall())
 
-    def _write(self, what: str, sql: str, params: Any) -> Any:
-        row = self._one(what, sql, params)
+    def _write(self, what: str, key: str, sql: str, params: Any) -> Any:
+        row = self._one(what, key, sql, params)
         self._count_write()
         return row
 
@@ -545,20 +608,16 @@ class PostgresStorage:
         """Delete every expired row now; returns how many were dropped. Runs
         by itself every few thousand writes per process; call it from a
         periodic job to bound the tables sooner."""
-        row = self._one("prune", _PRUNE, None)
+        self._usable()
+        row = self._one("prune", None, _PRUNE, None)
         return int(row[0])
 
     # ------------------------------------------------------------ counters
-    def reserve(
-        self, key: str, amount: int, limit: int, ttl: float | None = None
-    ) -> tuple[int, int]:
-        check_key(key)
-        check_amount(amount)
-        check_amount(limit, "limit")
-        ttl = check_ttl(ttl)
+    def _reserve(self, key: str, amount: int, limit: int, ttl: float | None) -> tuple[int, int]:
         amount, limit = _clamp(amount), _clamp(limit)
         row = self._write(
             "reserve",
+            key,
             _RESERVE,
             {
                 "key": _enc(key),
@@ -568,152 +627,114 @@ class PostgresStorage:
                 "ttl": ttl,
             },
         )
-        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+        return (0, 0) if row is None else (int(row[0]), stored_counter(key, row[1]))
 
-    def release(self, key: str, amount: int) -> int:
-        check_key(key)
-        check_amount(amount)
-        row = self._write("release", _RELEASE, {"key": _enc(key), "amount": _clamp(amount)})
-        return 0 if row is None else int(row[0])
+    def _release(self, key: str, amount: int) -> int:
+        row = self._write("release", key, _RELEASE, {"key": _enc(key), "amount": _clamp(amount)})
+        return 0 if row is None else stored_counter(key, row[0])
 
-    def get_counter(self, key: str) -> int:
-        check_key(key)
-        row = self._one("get_counter", _GET_COUNTER, (_enc(key),))
-        return 0 if row is None else int(row[0])
+    def _get_counter(self, key: str) -> int:
+        row = self._one("get_counter", key, _GET_COUNTER, (_enc(key),))
+        return 0 if row is None else stored_counter(key, row[0])
 
-    def add_counts(
-        self, key: str, deltas: Mapping[str, int], ttl: float | None = None
+    @staticmethod
+    def _fields(key: str, fields: Any) -> dict[str, int]:
+        if not isinstance(fields, dict):
+            raise StorageError(f"malformed counts stored at {key!r}: {type(fields).__name__}")
+        return {_dec(f): stored_count(key, f, v) for f, v in fields.items()}
+
+    def _add_counts(
+        self, key: str, items: list[tuple[str, int]], ttl: float | None
     ) -> dict[str, int]:
         from psycopg.types.json import Jsonb
 
-        check_key(key)
-        ttl = check_ttl(ttl)
-        items = check_deltas(deltas)
         if not items:  # nothing to add creates nothing, as in every backend: a read
-            return self.get_counts([key])[0]
+            return self._get_counts([key])[0]
         row = self._write(
             "add_counts",
+            key,
             _ADD_COUNTS,
             {"key": _enc(key), "deltas": Jsonb({_enc(f): d for f, d in items}), "ttl": ttl},
         )
-        return {_dec(f): int(v) for f, v in row[0].items()}
+        return self._fields(key, row[0])
 
-    def get_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
+    def _get_counts(self, keys: list[str]) -> list[dict[str, int]]:
         rows = self._all("get_counts", _GET_COUNTS, ([_enc(k) for k in keys],))
-        found = {_dec(k): {_dec(f): int(v) for f, v in fields.items()} for k, fields in rows}
+        found = {_dec(k): self._fields(_dec(k), fields) for k, fields in rows}
         return [dict(found.get(k, {})) for k in keys]
 
     # ------------------------------------------------------------ values
-    def get(self, key: str) -> str | None:
-        check_key(key)
-        row = self._one("get", _GET, (_enc(key),))
+    def _get(self, key: str) -> str | None:
+        row = self._one("get", key, _GET, (_enc(key),))
         return None if row is None else _dec(row[0])
 
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
+    def _get_many(self, keys: list[str]) -> list[str | None]:
         rows = self._all("get_many", _GET_MANY, ([_enc(k) for k in keys],))
         found = {_dec(k): _dec(v) for k, v in rows}
         return [found.get(k) for k in keys]
 
-    def put(self, key: str, value: str, ttl: float | None = None) -> None:
-        check_key(key)
-        check_value(value)
-        ttl = check_ttl(ttl)
-        with self._conn("put") as conn:
+    def _put(self, key: str, value: str, ttl: float | None) -> None:
+        with self._conn("put", key) as conn:
             conn.execute(_PUT, (_enc(key), _enc(value), ttl))
         self._count_write()
 
-    def put_many(self, items: Mapping[str, str], ttl: float | None = None) -> None:
-        pairs = sorted(check_items(items))  # one lock order: no deadlock between batches
-        ttl = check_ttl(ttl)
-        if not pairs:
-            return
+    def _put_many(self, pairs: list[tuple[str, str]], ttl: float | None) -> None:
+        pairs = sorted(pairs)  # one lock order: no deadlock between batches
         with self._conn("put_many") as conn:
             conn.execute(_PUT_MANY, (ttl, [_enc(k) for k, _ in pairs], [_enc(v) for _, v in pairs]))
         self._count_write()
 
-    def put_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
-        check_key(key)
-        check_value(value)
-        ttl = check_ttl(ttl)
-        return (
-            self._write("put_if_absent", _PUT_IF_ABSENT, (_enc(key), _enc(value), ttl)) is not None
-        )
-
-    def compare_and_set(
-        self, key: str, expected: str | None, value: str | None, ttl: float | None = None
-    ) -> bool:
-        check_key(key)
-        if expected is not None:
-            check_value(expected)
-        if value is not None:
-            check_value(value)
-        ttl = check_ttl(ttl)
-        k = _enc(key)
-        if expected is None and value is None:
-            return self._one("compare_and_set", _GET, (k,)) is None
-        if expected is None:
-            assert value is not None
-            return self._write("compare_and_set", _PUT_IF_ABSENT, (k, _enc(value), ttl)) is not None
-        if value is None:
-            return self._write("compare_and_set", _CAS_DELETE, (k, _enc(expected))) is not None
-        row = self._write("compare_and_set", _CAS_REPLACE, (_enc(value), ttl, k, _enc(expected)))
+    def _put_if_absent(self, key: str, value: str, ttl: float | None) -> bool:
+        row = self._write("put_if_absent", key, _PUT_IF_ABSENT, (_enc(key), _enc(value), ttl))
         return row is not None
 
-    def delete(self, key: str) -> bool:
-        check_key(key)
-        row = self._write("delete", _DELETE, {"key": _enc(key)})
+    def _compare_and_set(
+        self, key: str, expected: str | None, value: str | None, ttl: float | None
+    ) -> bool:
+        k = _enc(key)
+        what = "compare_and_set"
+        if expected is None and value is None:
+            return self._one(what, key, _GET, (k,)) is None
+        if expected is None:
+            assert value is not None
+            return self._write(what, key, _PUT_IF_ABSENT, (k, _enc(value), ttl)) is not None
+        if value is None:
+            return self._write(what, key, _CAS_DELETE, (k, _enc(expected))) is not None
+        row = self._write(what, key, _CAS_REPLACE, (_enc(value), ttl, k, _enc(expected)))
+        return row is not None
+
+    def _delete(self, key: str) -> bool:
+        row = self._write("delete", key, _DELETE, {"key": _enc(key)})
         return bool(row[0])
 
     # ------------------------------------------------------------ logs
-    def append(self, key: str, entry: str, *, expect_version: int | None = None) -> int | None:
-        check_key(key)
-        check_value(entry)
+    def _append(self, key: str, entry: str, expect_version: int | None) -> int | None:
         params: dict[str, Any] = {"key": _enc(key), "entry": _enc(entry)}
         if expect_version is not None:
-            check_amount(expect_version, "expect_version")
-            if expect_version >= _INT64_MAX:  # no log can be that long
-                return None
             params["ev"] = expect_version
-            row = self._write("append", _APPEND_EXPECT, params)
+            row = self._write("append", key, _APPEND_EXPECT, params)
             return None if row is None else int(row[0])
         while True:  # a concurrent append took our version: take the next one
-            row = self._write("append", _APPEND, params)
+            row = self._write("append", key, _APPEND, params)
             if row is not None:
                 return int(row[0])
 
-    def read(self, key: str, *, after: int = 0, limit: int | None = None) -> list[LogEntry]:
-        check_key(key)
-        check_amount(after, "after")
-        if limit is not None:
-            check_amount(limit, "limit")
-            if limit == 0:
-                return []
+    def _read(self, key: str, after: int, limit: int | None) -> list[LogEntry]:
         rows = self._all(
             "read", _READ, (_enc(key), _clamp(after), None if limit is None else _clamp(limit))
         )
         return [(int(v), _dec(e)) for v, e in rows]
 
-    def last_many(self, keys: Sequence[str]) -> list[LogEntry | None]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
+    def _last_many(self, keys: list[str]) -> list[LogEntry | None]:
         rows = self._all("last_many", _LAST_MANY, ([_enc(k) for k in keys],))
         found: dict[str, LogEntry] = {_dec(k): (int(v), _dec(e)) for k, v, e in rows}
         return [found.get(k) for k in keys]
 
     # ------------------------------------------------------------ recency sets
-    def touch(self, key: str, member: str, at: float, window: float) -> int:
-        check_key(key)
-        check_value(member)
-        at, window = check_time(at, window)
+    def _touch(self, key: str, member: str, at: float, window: float) -> int:
         row = self._write(
             "touch",
+            key,
             _TOUCH,
             {
                 "key": _enc(key),
@@ -726,33 +747,12 @@ class PostgresStorage:
         return int(row[0])
 
     # ------------------------------------------------------------ lifecycle
-    def ping(self) -> bool:
-        if self._closed:
-            return False
-        try:
-            self._one("ping", "SELECT 1", None)
-        except StorageError:
-            return False
+    def _ping(self) -> bool:
+        self._one("ping", None, "SELECT 1", None)
         return True
 
-    def close(self) -> None:
-        """Close the pool. Idempotent; later operations raise StorageError."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._pid == os.getpid():
-            self._pool.close()
+    def _close(self) -> None:
+        self._pool.close()
 
-    def __enter__(self) -> PostgresStorage:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"PostgresStorage(schema={self._schema!r}, max_size={self._max_size})"
+    def _describe(self) -> str:
+        return f"schema={self._schema!r}, max_size={self._max_size}"

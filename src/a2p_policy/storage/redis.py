@@ -61,25 +61,21 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from types import TracebackType
+from collections.abc import Mapping, Sequence
+from importlib import resources
 from typing import Any, Final, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
-from a2p_policy.errors import InvalidArgument, StorageError, StorageUnavailable
-from a2p_policy.storage.base import (
-    LogEntry,
-    check_amount,
-    check_deltas,
-    check_items,
-    check_key,
-    check_keys,
-    check_time,
-    check_ttl,
-    check_value,
+from a2p_policy.errors import (
+    A2PPolicyError,
+    ConfigurationError,
+    InvalidArgument,
+    StorageError,
+    StorageUnavailable,
 )
+from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
+from a2p_policy.storage.base import LogEntry
+from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
 __all__ = ["DEFAULT_PREFIX", "MIN_SET_TTL", "RedisStorage", "redis_key"]
 
@@ -97,8 +93,6 @@ _KINDS: Final = (_COUNTER, _VALUE, _HASH, _LOG, _SET)
 #: only reclaims idle sets, and a floor keeps a slow caller with a tiny window
 #: from losing members between two calls.
 MIN_SET_TTL: Final = 60.0
-#: URI query options this module reads itself (the rest go to redis-py).
-_OWN_OPTIONS: Final = frozenset({"prefix"})
 #: Defaults for the connection pool; the URI's query string overrides them.
 _POOL_DEFAULTS: Final[Mapping[str, Any]] = {
     "socket_connect_timeout": 5.0,
@@ -108,100 +102,27 @@ _POOL_DEFAULTS: Final[Mapping[str, Any]] = {
 }
 
 # ---------------------------------------------------------------- Lua scripts
-# KEYS[1] counter; ARGV amount, limit, ttl_ms ('' for none). Returns {granted, used}.
-_RESERVE: Final = """
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local amount = tonumber(ARGV[1])
-local room = tonumber(ARGV[2]) - used
-if room < 0 then room = 0 end
-local granted = amount
-if room < granted then granted = room end
-if granted > 0 then
-  used = redis.call('INCRBY', KEYS[1], string.format('%d', granted))
-  if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-end
-return {granted, used}
-"""
+#: The scripts, shipped as package files (``a2p_policy/storage/lua/*.lua``,
+#: each documenting its KEYS and ARGV). A stored value a script cannot use
+#: (a counter that is not a non-negative integer) makes it answer an error
+#: starting with ``A2P_MALFORMED``, raised as StorageError naming the key.
+_SCRIPT_NAMES: Final = (
+    "reserve",
+    "release",
+    "add_counts",
+    "compare_and_set",
+    "append_expect",
+    "last_many",
+    "touch",
+    "put_many",
+)
+_MALFORMED: Final = "A2P_MALFORMED"
+#: Options that must be positive, finite numbers of seconds.
+_SECONDS_OPTIONS: Final = ("socket_timeout", "socket_connect_timeout")
 
-# KEYS[1] counter; ARGV amount. Never creates the counter; keeps its TTL.
-_RELEASE: Final = """
-local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-local left = tonumber(v) - tonumber(ARGV[1])
-if left < 0 then left = 0 end
-redis.call('SET', KEYS[1], string.format('%d', left), 'KEEPTTL')
-return left
-"""
 
-# KEYS[1] hash; ARGV ttl_ms ('' for none), then field, delta pairs. The field
-# '' (never a caller's field name) marks the hash as existing even when empty.
-# No deltas only reads: nothing to add creates nothing, as in every backend.
-_ADD_COUNTS: Final = """
-if #ARGV < 2 then return redis.call('HGETALL', KEYS[1]) end
-redis.call('HSETNX', KEYS[1], '', '0')
-for i = 2, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
-end
-if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return redis.call('HGETALL', KEYS[1])
-"""
-
-# KEYS[1] value; ARGV has_expected, expected, has_value, value, ttl_ms.
-_COMPARE_AND_SET: Final = """
-local cur = redis.call('GET', KEYS[1])
-if ARGV[1] == '1' then
-  if cur ~= ARGV[2] then return 0 end
-elseif cur then
-  return 0
-end
-if ARGV[3] == '1' then
-  if ARGV[5] ~= '' then
-    redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
-  else
-    redis.call('SET', KEYS[1], ARGV[4])
-  end
-elseif cur then
-  redis.call('DEL', KEYS[1])
-end
-return 1
-"""
-
-# KEYS[1] log list; ARGV entry, expected version. Returns the new version or 0.
-_APPEND_EXPECT: Final = """
-if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[2]) then return 0 end
-return redis.call('RPUSH', KEYS[1], ARGV[1])
-"""
-
-# KEYS log lists. Returns {version, entry} per key ({0, ''} for an empty log).
-_LAST_MANY: Final = """
-local out = {}
-for i, k in ipairs(KEYS) do
-  local n = redis.call('LLEN', k)
-  if n > 0 then out[i] = {n, redis.call('LINDEX', k, -1)} else out[i] = {0, ''} end
-end
-return out
-"""
-
-# KEYS[1] sorted set; ARGV member, at, cutoff, ttl_ms. Scores are the caller's
-# times; GT keeps the latest sighting of a member.
-_TOUCH: Final = """
-redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return redis.call('ZCARD', KEYS[1])
-"""
-
-# KEYS values; ARGV ttl_ms ('' for none), then the values in KEYS order.
-_PUT_MANY: Final = """
-for i, k in ipairs(KEYS) do
-  if ARGV[1] ~= '' then
-    redis.call('SET', k, ARGV[i + 1], 'PX', ARGV[1])
-  else
-    redis.call('SET', k, ARGV[i + 1])
-  end
-end
-return #KEYS
-"""
+def _lua(name: str) -> str:
+    return resources.files("a2p_policy.storage").joinpath("lua", f"{name}.lua").read_text("utf-8")
 
 
 def redis_key(prefix: str, key: str, kind: str = _VALUE) -> str:
@@ -224,10 +145,18 @@ def redis_key(prefix: str, key: str, kind: str = _VALUE) -> str:
     return f"{prefix}{{{tag}}}:{parts[3]}{kind}"
 
 
+#: Longest TTL sent to Redis (ms, about 285,000 years): a TTL is garbage
+#: collection only, and Redis refuses expiry times past the 64-bit range.
+_MAX_TTL_MS: Final = 2**53
+
+
 def _ms(ttl: float | None) -> str:
-    """A TTL in whole milliseconds (rounded up, at least 1) or ''."""
+    """A TTL in whole milliseconds (rounded up, at least 1, at most
+    ``2**53``) or ''."""
     if ttl is None:
         return ""
+    if ttl >= _MAX_TTL_MS / 1000:
+        return str(_MAX_TTL_MS)
     return str(max(1, math.ceil(ttl * 1000)))
 
 
@@ -236,7 +165,7 @@ def _num(value: float) -> str:
     return repr(float(value))
 
 
-class RedisStorage:
+class RedisStorage(StorageBackend):
     """Redis :class:`~a2p_policy.storage.base.Storage`.
 
     Build it from a URI (:meth:`from_uri`) or around your own client::
@@ -251,9 +180,12 @@ class RedisStorage:
     ``decode_responses=True``.
     """
 
+    schemes = ("redis", "rediss")
+
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX) -> None:
         import redis
 
+        super().__init__()
         if not isinstance(client, redis.Redis):
             raise InvalidArgument(f"client must be a redis.Redis, got {type(client).__name__}")
         if not isinstance(prefix, str) or "{" in prefix or "}" in prefix:
@@ -263,26 +195,22 @@ class RedisStorage:
             raise InvalidArgument("the redis client must be created with decode_responses=True")
         self._redis = client
         self._prefix = prefix
-        self._closed = False
-        self._pid = os.getpid()
-        self._scripts: dict[str, Any] = {}
-        for name, source in (
-            ("reserve", _RESERVE),
-            ("release", _RELEASE),
-            ("add_counts", _ADD_COUNTS),
-            ("compare_and_set", _COMPARE_AND_SET),
-            ("append_expect", _APPEND_EXPECT),
-            ("last_many", _LAST_MANY),
-            ("touch", _TOUCH),
-            ("put_many", _PUT_MANY),
-        ):
-            self._scripts[name] = client.register_script(source)
+        self._scripts: dict[str, Any] = {
+            name: client.register_script(_lua(name)) for name in _SCRIPT_NAMES
+        }
 
     # ------------------------------------------------------------ opening
     @classmethod
     def from_uri(cls, uri: str) -> RedisStorage:
         """Open ``redis://[[user]:password@]host[:port][/db][?options]`` (or
-        ``rediss://`` for TLS, ``unix:///path.sock?db=0``)."""
+        ``rediss://`` for TLS, ``unix:///path.sock?db=0``).
+
+        The database number must be an integer (``redis://host/abc`` is
+        refused, never silently database 0), and ``socket_timeout`` /
+        ``socket_connect_timeout`` positive, finite seconds; anything else
+        raises :class:`~a2p_policy.errors.ConfigurationError` naming the
+        redacted URI.
+        """
         try:
             import redis
             from redis.backoff import NoBackoff
@@ -291,75 +219,81 @@ class RedisStorage:
             raise StorageError(
                 "the redis backend needs redis-py: pip install 'a2p-policy[redis]'"
             ) from exc
-        if not isinstance(uri, str):
-            raise InvalidArgument(f"Redis URI must be a str, got {type(uri).__name__}")
+        parts = split_uri(uri, (*cls.schemes, "unix"), "Redis")
+        shown = redact_uri(uri)
         try:
-            parts = urlsplit(uri)
             query = parse_qsl(parts.query, keep_blank_values=True)
-        except ValueError as exc:
-            raise InvalidArgument(f"malformed Redis URI: {exc}") from exc
-        if parts.scheme.lower() not in ("redis", "rediss", "unix"):
-            raise InvalidArgument(f"not a redis:// or rediss:// URI: {_redact(uri)}")
+        except ValueError as exc:  # pragma: no cover - parse_qsl is lenient
+            raise InvalidArgument(f"malformed Redis URI {shown}: {exc}") from exc
+        if parts.scheme.lower() != "unix":
+            db = parts.path.lstrip("/")
+            if db and not (db.isascii() and db.isdigit()):
+                raise ConfigurationError(
+                    f"Redis database must be an integer, got {db!r} in {shown}"
+                )
         prefix = DEFAULT_PREFIX
         rest: list[tuple[str, str]] = []
+        options: dict[str, Any] = dict(_POOL_DEFAULTS)
         for name, value in query:
             if name == "prefix":
                 prefix = value
+            elif name in _SECONDS_OPTIONS:
+                options[name] = _seconds(name, value, shown)
             else:
+                if name == "db" and not (value.isascii() and value.isdigit()):
+                    raise ConfigurationError(
+                        f"Redis database must be an integer, got {value!r} in {shown}"
+                    )
+                options.pop(name, None)
                 rest.append((name, value))
-        driver_uri = urlunsplit(parts._replace(query=urlencode(rest)))
+        driver_uri = join_uri(parts.scheme, parts.netloc, parts.path, urlencode(rest))
         try:
             pool = redis.ConnectionPool.from_url(
-                driver_uri,
-                decode_responses=True,
-                retry=Retry(NoBackoff(), 0),
-                **{k: v for k, v in _POOL_DEFAULTS.items() if k not in dict(rest)},
+                driver_uri, decode_responses=True, retry=Retry(NoBackoff(), 0), **options
             )
         except (ValueError, TypeError) as exc:
-            raise InvalidArgument(f"bad Redis URI {_redact(uri)}: {exc}") from exc
+            raise ConfigurationError(f"bad Redis URI {shown}: {exc}") from exc
         return cls(redis.Redis(connection_pool=pool), prefix=prefix)
 
     # ------------------------------------------------------------ plumbing
     def _k(self, key: str, kind: str) -> str:
         return redis_key(self._prefix, key, kind)
 
-    @contextmanager
-    def _errors(self, what: str) -> Iterator[None]:
+    def _after_fork(self) -> None:
+        self._redis.connection_pool.reset()  # sockets must not be shared
+
+    def _map_error(self, exc: Exception, what: str) -> A2PPolicyError | None:
         import redis
 
-        if self._closed:
-            raise StorageError("RedisStorage is closed")
-        if self._pid != os.getpid():  # forked: sockets must not be shared
-            self._pid = os.getpid()
-            self._redis.connection_pool.reset()
-        try:
-            yield
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StorageUnavailable(f"Redis unreachable during {what}: {exc}") from exc
-        except redis.ResponseError as exc:
-            if "overflow" in str(exc) or "not an integer" in str(exc):
-                raise InvalidArgument(f"Redis refused {what}: {exc}") from exc
-            raise StorageError(f"Redis error during {what}: {exc}") from exc
-        except redis.RedisError as exc:
-            raise StorageError(f"Redis error during {what}: {exc}") from exc
-        except UnicodeEncodeError as exc:
-            raise InvalidArgument(
-                f"keys, fields and values must be valid Unicode (no lone surrogates): {exc}"
-            ) from exc
+        if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+            return StorageUnavailable(f"Redis unreachable during {what}: {exc}")
+        if isinstance(exc, redis.ResponseError):
+            text = str(exc)
+            if _MALFORMED in text or "not an integer" in text:
+                return StorageError(f"malformed number stored (during {what}): {text}")
+            if "overflow" in text:
+                return InvalidArgument(f"Redis refused {what}: {text}")
+        if isinstance(exc, redis.RedisError):
+            return StorageError(f"Redis error during {what}: {exc}")
+        if isinstance(exc, OSError):
+            return StorageUnavailable(f"Redis unreachable during {what}: {exc}")
+        return None
 
-    def _script(self, name: str, keys: Sequence[str], args: Sequence[str | int]) -> Any:
+    def _script(self, name: str, key: str, keys: Sequence[str], args: Sequence[str | int]) -> Any:
         """One script call: ``EVALSHA``, reloading once on ``NOSCRIPT``."""
-        with self._errors(name):
+        with self._driver(name, key):
             return self._scripts[name](keys=list(keys), args=list(args))
 
-    def _pipelined(self, name: str, calls: Sequence[tuple[str, list[str], list[Any]]]) -> list[Any]:
+    def _pipelined(
+        self, name: str, key: str | None, calls: Sequence[tuple[str, list[str], list[Any]]]
+    ) -> list[Any]:
         """Several commands in one round trip. ``calls`` are ``(command, keys,
         args)``; the command ``"script:<name>"`` runs a registered script by
         SHA. On ``NOSCRIPT`` the scripts are loaded and the pipeline re-sent
         (only read-only or idempotent batches are pipelined)."""
         import redis
 
-        with self._errors(name):
+        with self._driver(name, key):
             for attempt in (1, 2):
                 pipe = self._redis.pipeline(transaction=False)
                 for command, keys, args in calls:
@@ -384,113 +318,84 @@ class RedisStorage:
                 return list(results)
         raise StorageError(f"Redis kept answering NOSCRIPT during {name}")  # pragma: no cover
 
+    @staticmethod
+    def _counts(key: str, flat: Any) -> dict[str, int]:
+        pairs = flat.items() if isinstance(flat, dict) else zip(flat[::2], flat[1::2], strict=True)
+        return {f: stored_count(key, f, v) for f, v in pairs if f != ""}
+
     # ------------------------------------------------------------ counters
-    def reserve(
-        self, key: str, amount: int, limit: int, ttl: float | None = None
-    ) -> tuple[int, int]:
-        check_key(key)
-        check_amount(amount)
-        check_amount(limit, "limit")
-        ttl = check_ttl(ttl)
+    def _reserve(self, key: str, amount: int, limit: int, ttl: float | None) -> tuple[int, int]:
         granted, used = self._script(
             "reserve",
+            key,
             [self._k(key, _COUNTER)],
             [min(amount, _LUA_INT_MAX), min(limit, _LUA_INT_MAX), _ms(ttl)],
         )
-        return int(granted), int(used)
+        return int(granted), stored_counter(key, used)
 
-    def release(self, key: str, amount: int) -> int:
-        check_key(key)
-        check_amount(amount)
-        return int(self._script("release", [self._k(key, _COUNTER)], [min(amount, _LUA_INT_MAX)]))
+    def _release(self, key: str, amount: int) -> int:
+        left = self._script("release", key, [self._k(key, _COUNTER)], [min(amount, _LUA_INT_MAX)])
+        return stored_counter(key, left)
 
-    def get_counter(self, key: str) -> int:
-        check_key(key)
-        with self._errors("get_counter"):
+    def _get_counter(self, key: str) -> int:
+        with self._driver("get_counter", key):
             value = self._redis.get(self._k(key, _COUNTER))
-        return 0 if value is None else int(value)
+        return 0 if value is None else stored_counter(key, value)
 
-    def add_counts(
-        self, key: str, deltas: Mapping[str, int], ttl: float | None = None
+    def _add_counts(
+        self, key: str, items: list[tuple[str, int]], ttl: float | None
     ) -> dict[str, int]:
-        check_key(key)
-        ttl = check_ttl(ttl)
-        items = check_deltas(deltas)
         args: list[str | int] = [_ms(ttl)]
         for field, delta in items:
-            if not _INT64_MIN <= delta <= _INT64_MAX:
-                raise InvalidArgument(f"delta for {field!r} is outside the 64-bit range")
             args += [field, delta]
-        flat = self._script("add_counts", [self._k(key, _HASH)], args)
-        return {flat[i]: int(flat[i + 1]) for i in range(0, len(flat), 2) if flat[i]}
+        return self._counts(key, self._script("add_counts", key, [self._k(key, _HASH)], args))
 
-    def get_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
+    def _get_counts(self, keys: list[str]) -> list[dict[str, int]]:
         results = self._pipelined(
-            "get_counts", [("HGETALL", [self._k(k, _HASH)], []) for k in keys]
+            "get_counts", keys[0], [("HGETALL", [self._k(k, _HASH)], []) for k in keys]
         )
-        return [{f: int(v) for f, v in r.items() if f} for r in results]
+        return [self._counts(k, r) for k, r in zip(keys, results, strict=True)]
 
     # ------------------------------------------------------------ values
-    def get(self, key: str) -> str | None:
-        check_key(key)
-        with self._errors("get"):
+    def _get(self, key: str) -> str | None:
+        with self._driver("get", key):
             value = self._redis.get(self._k(key, _VALUE))
         return cast("str | None", value)
 
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
-        with self._errors("get_many"):
+    def _get_many(self, keys: list[str]) -> list[str | None]:
+        with self._driver("get_many", keys[0] if len(keys) == 1 else None):
             values = self._redis.mget([self._k(k, _VALUE) for k in keys])
         return cast("list[str | None]", values)
 
-    def put(self, key: str, value: str, ttl: float | None = None) -> None:
-        check_key(key)
-        check_value(value)
-        ttl = check_ttl(ttl)
-        with self._errors("put"):
+    def _put(self, key: str, value: str, ttl: float | None) -> None:
+        with self._driver("put", key):
             if ttl is None:
                 self._redis.set(self._k(key, _VALUE), value)
             else:
                 self._redis.set(self._k(key, _VALUE), value, px=int(_ms(ttl)))
 
-    def put_many(self, items: Mapping[str, str], ttl: float | None = None) -> None:
-        pairs = check_items(items)
-        ttl = check_ttl(ttl)
-        if not pairs:
-            return
+    def _put_many(self, pairs: list[tuple[str, str]], ttl: float | None) -> None:
         self._script(
             "put_many",
+            pairs[0][0],
             [self._k(k, _VALUE) for k, _ in pairs],
             [_ms(ttl), *(v for _, v in pairs)],
         )
 
-    def put_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
-        check_key(key)
-        check_value(value)
-        ttl = check_ttl(ttl)
-        with self._errors("put_if_absent"):
+    def _put_if_absent(self, key: str, value: str, ttl: float | None) -> bool:
+        with self._driver("put_if_absent", key):
             if ttl is None:
                 done = self._redis.set(self._k(key, _VALUE), value, nx=True)
             else:
                 done = self._redis.set(self._k(key, _VALUE), value, nx=True, px=int(_ms(ttl)))
         return bool(done)
 
-    def compare_and_set(
-        self, key: str, expected: str | None, value: str | None, ttl: float | None = None
+    def _compare_and_set(
+        self, key: str, expected: str | None, value: str | None, ttl: float | None
     ) -> bool:
-        check_key(key)
-        if expected is not None:
-            check_value(expected)
-        if value is not None:
-            check_value(value)
-        ttl = check_ttl(ttl)
         done = self._script(
             "compare_and_set",
+            key,
             [self._k(key, _VALUE)],
             [
                 "0" if expected is None else "1",
@@ -502,86 +407,75 @@ class RedisStorage:
         )
         return bool(int(done))
 
-    def delete(self, key: str) -> bool:
-        check_key(key)
-        with self._errors("delete"):
+    def _delete(self, key: str) -> bool:
+        with self._driver("delete", key):
             n = self._redis.delete(*(self._k(key, kind) for kind in _KINDS))
         return int(n) > 0
 
     # ------------------------------------------------------------ logs
-    def append(self, key: str, entry: str, *, expect_version: int | None = None) -> int | None:
-        check_key(key)
-        check_value(entry)
+    def _append(self, key: str, entry: str, expect_version: int | None) -> int | None:
         if expect_version is None:
-            with self._errors("append"):
+            with self._driver("append", key):
                 return int(self._redis.rpush(self._k(key, _LOG), entry))
-        check_amount(expect_version, "expect_version")
         if expect_version >= _LUA_INT_MAX:  # no log can be that long
             return None
-        version = int(self._script("append_expect", [self._k(key, _LOG)], [entry, expect_version]))
+        version = int(
+            self._script("append_expect", key, [self._k(key, _LOG)], [entry, expect_version])
+        )
         return version or None
 
-    def read(self, key: str, *, after: int = 0, limit: int | None = None) -> list[LogEntry]:
-        check_key(key)
-        check_amount(after, "after")
-        if limit is not None:
-            check_amount(limit, "limit")
-            if limit == 0:
-                return []
+    def _read(self, key: str, after: int, limit: int | None) -> list[LogEntry]:
         if after >= _INT64_MAX // 2:
             return []
         stop = -1 if limit is None else min(after + limit - 1, _INT64_MAX // 2)
-        with self._errors("read"):
+        with self._driver("read", key):
             entries = cast("list[str]", self._redis.lrange(self._k(key, _LOG), after, stop))
         return [(after + i + 1, e) for i, e in enumerate(entries)]
 
-    def last_many(self, keys: Sequence[str]) -> list[LogEntry | None]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
+    def _last_many(self, keys: list[str]) -> list[LogEntry | None]:
         (rows,) = self._pipelined(
-            "last_many", [("script:last_many", [self._k(k, _LOG) for k in keys], [])]
+            "last_many",
+            keys[0] if len(keys) == 1 else None,
+            [("script:last_many", [self._k(k, _LOG) for k in keys], [])],
         )
         return [(int(n), str(e)) if int(n) else None for n, e in rows]
 
     # ------------------------------------------------------------ recency sets
-    def touch(self, key: str, member: str, at: float, window: float) -> int:
-        check_key(key)
-        check_value(member)
-        at, window = check_time(at, window)
+    def _touch(self, key: str, member: str, at: float, window: float) -> int:
         count = self._script(
             "touch",
+            key,
             [self._k(key, _SET)],
             [member, _num(at), _num(at - window), _ms(max(window, MIN_SET_TTL))],
         )
         return int(count)
 
     # ------------------------------------------------------------ lifecycle
-    def ping(self) -> bool:
-        if self._closed:
-            return False
-        try:
-            with self._errors("ping"):
-                return bool(self._redis.ping())
-        except StorageError:
-            return False
+    def _ping(self) -> bool:
+        with self._driver("ping"):
+            return bool(self._redis.ping())
 
-    def close(self) -> None:
-        """Disconnect the pool. Idempotent; later operations raise StorageError."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._pid == os.getpid():
-            self._redis.close()
-            self._redis.connection_pool.disconnect()
+    def _close(self) -> None:
+        self._redis.close()
+        self._redis.connection_pool.disconnect()
 
     def flush_namespace(self) -> int:
-        """Delete every key under this storage's prefix (tests and resets);
-        returns how many Redis keys were removed. Uses ``SCAN``, not ``KEYS``."""
+        """Delete every key of this storage's namespace (tests and resets);
+        returns how many Redis keys were removed. Uses ``SCAN``, not ``KEYS``.
+
+        Only keys written by a storage with exactly this prefix are matched:
+        every such key is the prefix followed by a hash tag (``{``), so the
+        prefix ``shop`` never reaches ``shop2{...}`` nor ``a2p:`` reach
+        ``a2p:staging:{...}``; glob characters in the prefix are escaped.
+        """
+        self._usable()
         removed = 0
-        with self._errors("flush_namespace"):
+        with self._driver("flush_namespace"):
             batch: list[str] = []
-            for k in self._redis.scan_iter(match=_glob_escape(self._prefix) + "*", count=1000):
+            pattern = _glob_escape(self._prefix) + "{*"
+            for k in self._redis.scan_iter(match=pattern, count=1000):
+                if not k.startswith(self._prefix + "{"):  # pragma: no cover - SCAN matched
+                    continue
                 batch.append(k)
                 if len(batch) >= 500:
                     removed += int(self._redis.unlink(*batch))
@@ -590,36 +484,25 @@ class RedisStorage:
                 removed += int(self._redis.unlink(*batch))
         return removed
 
-    def __enter__(self) -> RedisStorage:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
+    def _describe(self) -> str:
         kw = self._redis.get_connection_kwargs()
         where = kw.get("path") or f"{kw.get('host')}:{kw.get('port')}/{kw.get('db', 0)}"
-        return f"RedisStorage({where!r}, prefix={self._prefix!r})"
+        return f"{where!r}, prefix={self._prefix!r}"
 
 
 def _glob_escape(text: str) -> str:
-    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+    """``text`` as a literal in a Redis glob pattern (``SCAN MATCH``)."""
+    return "".join("\\" + c if c in "*?[]^-\\" else c for c in text)
 
 
-def _redact(uri: str) -> str:
-    """The URI without its password, for error messages."""
+def _seconds(name: str, raw: str, shown: str) -> float:
+    """A positive, finite number of seconds from a URI option."""
     try:
-        parts = urlsplit(uri)
-        if parts.password is None:
-            return repr(uri)
-        host = parts.hostname or ""
-        user = parts.username or ""
-        port = f":{parts.port}" if parts.port else ""
-        return repr(urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}")))
+        value = float(raw)
     except ValueError:
-        return "<unparsable URI>"
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigurationError(
+            f"Redis URI option {name} must be a positive number of seconds, got {raw!r} in {shown}"
+        )
+    return value

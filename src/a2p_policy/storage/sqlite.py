@@ -40,32 +40,27 @@ outside the 64-bit range raises :class:`~a2p_policy.errors.InvalidArgument`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
-from a2p_policy.errors import InvalidArgument, StorageError, StorageUnavailable
-from a2p_policy.storage.base import (
-    LogEntry,
-    check_amount,
-    check_deltas,
-    check_items,
-    check_key,
-    check_keys,
-    check_time,
-    check_ttl,
-    check_value,
-    touch_ttl,
+from a2p_policy.errors import (
+    A2PPolicyError,
+    ConfigurationError,
+    InvalidArgument,
+    StorageError,
+    StorageUnavailable,
 )
+from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
+from a2p_policy.storage.base import LogEntry, touch_ttl
+from a2p_policy.storage.uri import redact_uri, split_uri
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStorage"]
 
@@ -125,13 +120,45 @@ def _clamp(n: int) -> int:
     return n if n <= _INT64_MAX else _INT64_MAX
 
 
-class SQLiteStorage:
+#: Keys per ``IN (...)`` list of a bulk read (well under SQLite's limit on
+#: bound parameters). Keys are bound as parameters, never passed through
+#: ``json_each``, which would cut a key at a NUL character.
+_CHUNK: Final = 500
+
+
+def _chunks(keys: Sequence[str]) -> Iterator[tuple[str, list[str]]]:
+    """Distinct ``keys`` in chunks, each with its ``(?, ?, ...)`` list."""
+    distinct = list(dict.fromkeys(keys))
+    for i in range(0, len(distinct), _CHUNK):
+        chunk = distinct[i : i + _CHUNK]
+        yield "(" + ", ".join("?" * len(chunk)) + ")", chunk
+
+
+def _text(key: str, raw: object) -> str:
+    """A stored value or entry: text, else StorageError naming the key."""
+    if type(raw) is not str:
+        raise StorageError(f"malformed value stored at {key!r}: {type(raw).__name__}")
+    return raw
+
+
+def _version(key: str, raw: object) -> int:
+    if type(raw) is not int or raw < 1:
+        raise StorageError(f"malformed log version stored at {key!r}: {raw!r}")
+    return raw
+
+
+class SQLiteStorage(StorageBackend):
     """SQLite :class:`~a2p_policy.storage.base.Storage` on one file (or ``:memory:``).
 
     ``timeout`` is how long (seconds) an operation waits for another
     connection's write lock before raising
-    :class:`~a2p_policy.errors.StorageUnavailable`.
+    :class:`~a2p_policy.errors.StorageUnavailable`. The file is created if
+    missing, its folder is not: a missing folder raises
+    :class:`~a2p_policy.errors.ConfigurationError` (a typo in a path must not
+    silently create a new, empty store elsewhere).
     """
+
+    schemes = ("sqlite",)
 
     def __init__(
         self,
@@ -140,6 +167,7 @@ class SQLiteStorage:
         timeout: float = 5.0,
         synchronous: str = "NORMAL",
     ) -> None:
+        super().__init__()
         if sqlite3.sqlite_version_info < _MIN_SQLITE:
             raise StorageError(
                 f"SQLiteStorage needs SQLite >= 3.35 (UPSERT ... RETURNING); "
@@ -148,7 +176,7 @@ class SQLiteStorage:
         if not isinstance(path, str | os.PathLike):
             raise InvalidArgument(f"path must be a str or path, got {type(path).__name__}")
         path = os.fspath(path)
-        if not path or "\x00" in path:
+        if not isinstance(path, str) or not path or "\x00" in path:
             raise InvalidArgument(f"invalid SQLite database path {path!r}")
         if (
             isinstance(timeout, bool)
@@ -162,13 +190,18 @@ class SQLiteStorage:
             raise InvalidArgument(
                 f"synchronous must be one of {sorted(_SYNCHRONOUS)}, got {synchronous!r}"
             )
+        if path != ":memory:":
+            folder = Path(path).parent
+            if not folder.is_dir():
+                raise ConfigurationError(
+                    f"cannot open SQLite database {path!r}: the folder {str(folder)!r} does "
+                    "not exist (create it first; the storage creates the file, not folders)"
+                )
         self._path = path
         self._timeout = float(timeout)
         self._synchronous = sync
         self._lock = threading.Lock()
-        self._closed = False
         self._writes = 0
-        self._pid = os.getpid()
         self._forked: list[sqlite3.Connection] = []  # never closed in a child
         self._conn = self._connect()
 
@@ -178,28 +211,23 @@ class SQLiteStorage:
         """Open ``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or
         ``sqlite:///:memory:``; options as a query string: ``timeout``
         (seconds) and ``synchronous`` (off, normal, full, extra)."""
-        if not isinstance(uri, str):
-            raise InvalidArgument(f"SQLite URI must be a str, got {type(uri).__name__}")
-        try:
-            parts = urlsplit(uri)
-        except ValueError as exc:
-            raise InvalidArgument(f"malformed SQLite URI {uri!r}: {exc}") from exc
-        if parts.scheme.lower() != "sqlite" or not uri[len("sqlite:") :].startswith("//"):
-            raise InvalidArgument(f"not a sqlite:// URI: {uri!r}")
+        parts = split_uri(uri, cls.schemes, "SQLite")
+        if not uri[len("sqlite:") :].startswith("//"):
+            raise InvalidArgument(f"not a sqlite:// URI: {redact_uri(uri)}")
         if parts.netloc:
             raise InvalidArgument(
-                f"SQLite URI {uri!r} has a host; use sqlite:///relative.db or "
+                f"SQLite URI {redact_uri(uri)} has a host; use sqlite:///relative.db or "
                 "sqlite:////absolute/path.db"
             )
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if not path:
-            raise InvalidArgument(f"SQLite URI {uri!r} names no database file")
+            raise InvalidArgument(f"SQLite URI {redact_uri(uri)} names no database file")
         options: dict[str, Any] = {}
         try:
             query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=True)
         except ValueError as exc:
             if parts.query:
-                raise InvalidArgument(f"malformed query string in {uri!r}") from exc
+                raise InvalidArgument(f"malformed query string in {redact_uri(uri)}") from exc
             query = []
         for name, raw in query:
             if name == "timeout":
@@ -217,8 +245,6 @@ class SQLiteStorage:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            if self._path != ":memory:":
-                Path(self._path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
                 self._path,
                 timeout=self._timeout,
@@ -242,13 +268,13 @@ class SQLiteStorage:
                 conn.execute(f"PRAGMA synchronous = {self._synchronous}")
                 self._migrate(conn)
             except sqlite3.Error as exc:
-                busy = isinstance(self._error(exc, "opening"), StorageUnavailable)
-                if busy and time.monotonic() + pause < deadline:
+                error = self._map_error(exc, "opening") or StorageError(str(exc))
+                if isinstance(error, StorageUnavailable) and time.monotonic() + pause < deadline:
                     time.sleep(pause)
                     pause = min(pause * 2, 0.25)
                     continue
                 conn.close()
-                raise self._error(exc, "opening") from exc
+                raise error from exc
             except BaseException:
                 conn.close()
                 raise
@@ -278,7 +304,11 @@ class SQLiteStorage:
             raise
 
     # ------------------------------------------------------------ plumbing
-    def _error(self, exc: sqlite3.Error, what: str) -> StorageError:
+    def _map_error(self, exc: Exception, what: str) -> A2PPolicyError | None:
+        if isinstance(exc, OverflowError):  # pragma: no cover - arguments are clamped first
+            return InvalidArgument(f"integer out of SQLite's 64-bit range: {exc}")
+        if not isinstance(exc, sqlite3.Error):
+            return None
         code = getattr(exc, "sqlite_errorcode", None)
         text = str(exc)
         if code in _BUSY_CODES or "locked" in text or "busy" in text:
@@ -288,47 +318,33 @@ class SQLiteStorage:
             )
         return StorageError(f"SQLite error during {what} on {self._path!r}: {text}")
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._closed:
-            raise StorageError("SQLiteStorage is closed")
-        if self._pid != os.getpid():  # forked: the parent's connection is not ours
-            self._forked.append(self._conn)
-            self._pid = os.getpid()
-            self._lock = threading.Lock()
-            self._conn = self._connect()
-        return self._conn
+    def _after_fork(self) -> None:
+        self._forked.append(self._conn)  # the parent's connection is not ours
+        self._lock = threading.Lock()
+        self._conn = self._connect()
 
     @contextmanager
     def _tx(self, what: str, *, write: bool = True) -> Iterator[sqlite3.Connection]:
         """One transaction: ``BEGIN IMMEDIATE`` for writes; reads run their
         single statement on one WAL snapshot."""
-        conn = self._connection()
-        with self._lock:
+        conn = self._conn
+        with self._lock, self._driver(what):
             if self._closed:
                 raise StorageError("SQLiteStorage is closed")
-            try:
-                if write:
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        yield conn
-                        self._writes += 1
-                        if self._writes % _PRUNE_EVERY == 0:
-                            self._prune(conn, time.time())
-                        conn.execute("COMMIT")
-                    except BaseException:
-                        if conn.in_transaction:
-                            conn.execute("ROLLBACK")
-                        raise
-                else:
+            if write:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
                     yield conn
-            except sqlite3.Error as exc:
-                raise self._error(exc, what) from exc
-            except UnicodeEncodeError as exc:
-                raise InvalidArgument(
-                    f"keys, fields and values must be valid Unicode (no lone surrogates): {exc}"
-                ) from exc
-            except OverflowError as exc:  # pragma: no cover - arguments are clamped first
-                raise InvalidArgument(f"integer out of SQLite's 64-bit range: {exc}") from exc
+                    self._writes += 1
+                    if self._writes % _PRUNE_EVERY == 0:
+                        self._prune(conn, time.time())
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            else:
+                yield conn
 
     @staticmethod
     def _prune(conn: sqlite3.Connection, now: float) -> int:
@@ -350,17 +366,12 @@ class SQLiteStorage:
         Runs on its own every few thousand writes; call it from a periodic job
         to bound the file size sooner.
         """
+        self._usable()
         with self._tx("prune") as conn:
             return self._prune(conn, time.time())
 
     # ------------------------------------------------------------ counters
-    def reserve(
-        self, key: str, amount: int, limit: int, ttl: float | None = None
-    ) -> tuple[int, int]:
-        check_key(key)
-        check_amount(amount)
-        check_amount(limit, "limit")
-        ttl = check_ttl(ttl)
+    def _reserve(self, key: str, amount: int, limit: int, ttl: float | None) -> tuple[int, int]:
         limit = _clamp(limit)
         with self._tx("reserve") as conn:
             now = time.time()
@@ -368,7 +379,7 @@ class SQLiteStorage:
                 "SELECT value, expires FROM counters WHERE key = ?", (key,)
             ).fetchone()
             live = row is not None and (row[1] is None or row[1] > now)
-            used: int = row[0] if live else 0
+            used = stored_counter(key, row[0]) if live else 0
             granted = min(amount, max(0, limit - used))
             if granted:
                 used += granted
@@ -381,32 +392,29 @@ class SQLiteStorage:
                 )
             return granted, used
 
-    def release(self, key: str, amount: int) -> int:
-        check_key(key)
-        check_amount(amount)
+    def _release(self, key: str, amount: int) -> int:
         with self._tx("release") as conn:
             row = conn.execute(
-                f"UPDATE counters SET value = MAX(0, value - :amount) "
-                f"WHERE key = :key AND {_LIVE} RETURNING value",
-                {"key": key, "amount": _clamp(amount), "now": time.time()},
+                f"SELECT value FROM counters WHERE key = :key AND {_LIVE}",
+                {"key": key, "now": time.time()},
             ).fetchone()
-            return 0 if row is None else int(row[0])
+            if row is None:
+                return 0
+            used = max(0, stored_counter(key, row[0]) - amount)
+            conn.execute("UPDATE counters SET value = ? WHERE key = ?", (used, key))
+            return used
 
-    def get_counter(self, key: str) -> int:
-        check_key(key)
+    def _get_counter(self, key: str) -> int:
         with self._tx("get_counter", write=False) as conn:
             row = conn.execute(
                 f"SELECT value FROM counters WHERE key = :key AND {_LIVE}",
                 {"key": key, "now": time.time()},
             ).fetchone()
-            return 0 if row is None else int(row[0])
+        return 0 if row is None else stored_counter(key, row[0])
 
-    def add_counts(
-        self, key: str, deltas: Mapping[str, int], ttl: float | None = None
+    def _add_counts(
+        self, key: str, items: list[tuple[str, int]], ttl: float | None
     ) -> dict[str, int]:
-        check_key(key)
-        ttl = check_ttl(ttl)
-        items = check_deltas(deltas)
         with self._tx("add_counts") as conn:
             now = time.time()
             meta = conn.execute("SELECT expires FROM hash_keys WHERE key = ?", (key,)).fetchone()
@@ -414,9 +422,12 @@ class SQLiteStorage:
                 conn.execute("DELETE FROM hashes WHERE key = ?", (key,))
                 conn.execute("DELETE FROM hash_keys WHERE key = ?", (key,))
                 meta = None
-            current = dict(
-                conn.execute("SELECT field, value FROM hashes WHERE key = ?", (key,)).fetchall()
-            )
+            current = {
+                f: stored_count(key, f, v)
+                for f, v in conn.execute("SELECT field, value FROM hashes WHERE key = ?", (key,))
+            }
+            if not items:
+                return current  # nothing to add creates nothing, as in every backend
             for field, delta in items:
                 value = current.get(field, 0) + delta
                 if not _INT64_MIN <= value <= _INT64_MAX:
@@ -424,14 +435,11 @@ class SQLiteStorage:
                         f"hash field {field!r} of {key!r} would leave the 64-bit range"
                     )
                 current[field] = value
-            if items:
-                conn.executemany(
-                    "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
-                    "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
-                    [(key, f, current[f]) for f in dict(items)],
-                )
-            if not items:
-                return current  # nothing to add creates nothing, as in every backend
+            conn.executemany(
+                "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
+                [(key, f, current[f]) for f in dict(items)],
+            )
             if meta is None:
                 conn.execute(
                     "INSERT INTO hash_keys (key, expires) VALUES (?, ?)",
@@ -443,63 +451,47 @@ class SQLiteStorage:
                 )
             return current
 
-    def get_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
-        with self._tx("get_counts", write=False) as conn:
-            rows = conn.execute(
-                "SELECT h.key, h.field, h.value FROM hashes AS h "
-                "JOIN hash_keys AS m ON m.key = h.key "
-                "WHERE h.key IN (SELECT value FROM json_each(:keys)) "
-                "AND (m.expires IS NULL OR m.expires > :now)",
-                {"keys": json.dumps(keys, ensure_ascii=False), "now": time.time()},
-            ).fetchall()
+    def _get_counts(self, keys: list[str]) -> list[dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
-        for k, field, value in rows:
-            found.setdefault(k, {})[field] = int(value)
+        with self._tx("get_counts", write=False) as conn:
+            now = time.time()
+            for marks, chunk in _chunks(keys):
+                rows = conn.execute(
+                    "SELECT h.key, h.field, h.value FROM hashes AS h "
+                    "JOIN hash_keys AS m ON m.key = h.key "
+                    f"WHERE h.key IN {marks} AND (m.expires IS NULL OR m.expires > ?)",
+                    (*chunk, now),
+                ).fetchall()
+                for k, field, value in rows:
+                    found.setdefault(k, {})[field] = stored_count(k, field, value)
         return [dict(found.get(k, {})) for k in keys]
 
     # ------------------------------------------------------------ values
-    def get(self, key: str) -> str | None:
-        check_key(key)
+    def _get(self, key: str) -> str | None:
         with self._tx("get", write=False) as conn:
             row = conn.execute(
                 f'SELECT value FROM "values" WHERE key = :key AND {_LIVE}',
                 {"key": key, "now": time.time()},
             ).fetchone()
-            return None if row is None else str(row[0])
+        return None if row is None else _text(key, row[0])
 
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
+    def _get_many(self, keys: list[str]) -> list[str | None]:
+        found: dict[str, str] = {}
         with self._tx("get_many", write=False) as conn:
-            rows = conn.execute(
-                f'SELECT key, value FROM "values" '
-                f"WHERE key IN (SELECT value FROM json_each(:keys)) AND {_LIVE}",
-                {"keys": json.dumps(keys, ensure_ascii=False), "now": time.time()},
-            ).fetchall()
-        found: dict[str, str] = dict(rows)
+            now = time.time()
+            for marks, chunk in _chunks(keys):
+                rows = conn.execute(
+                    f'SELECT key, value FROM "values" WHERE key IN {marks} '
+                    "AND (expires IS NULL OR expires > ?)",
+                    (*chunk, now),
+                ).fetchall()
+                found.update((k, _text(k, v)) for k, v in rows)
         return [found.get(k) for k in keys]
 
-    def put(self, key: str, value: str, ttl: float | None = None) -> None:
-        check_key(key)
-        check_value(value)
-        ttl = check_ttl(ttl)
-        with self._tx("put") as conn:
-            conn.execute(
-                'INSERT INTO "values" (key, value, expires) VALUES (?, ?, ?) '
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
-                "expires = excluded.expires",
-                (key, value, _expires(time.time(), ttl)),
-            )
+    def _put(self, key: str, value: str, ttl: float | None) -> None:
+        self._put_many([(key, value)], ttl)
 
-    def put_many(self, items: Mapping[str, str], ttl: float | None = None) -> None:
-        pairs = check_items(items)
-        ttl = check_ttl(ttl)
-        if not pairs:
-            return
+    def _put_many(self, pairs: list[tuple[str, str]], ttl: float | None) -> None:
         with self._tx("put_many") as conn:
             expires = _expires(time.time(), ttl)
             conn.executemany(
@@ -522,22 +514,13 @@ class SQLiteStorage:
         ).fetchone()
         return row is not None
 
-    def put_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
-        check_key(key)
-        check_value(value)
-        ttl = check_ttl(ttl)
+    def _put_if_absent(self, key: str, value: str, ttl: float | None) -> bool:
         with self._tx("put_if_absent") as conn:
             return self._insert_if_absent(conn, key, value, ttl)
 
-    def compare_and_set(
-        self, key: str, expected: str | None, value: str | None, ttl: float | None = None
+    def _compare_and_set(
+        self, key: str, expected: str | None, value: str | None, ttl: float | None
     ) -> bool:
-        check_key(key)
-        if expected is not None:
-            check_value(expected)
-        if value is not None:
-            check_value(value)
-        ttl = check_ttl(ttl)
         with self._tx("compare_and_set") as conn:
             now = time.time()
             if expected is None and value is None:
@@ -569,8 +552,7 @@ class SQLiteStorage:
             ).fetchone()
             return row is not None
 
-    def delete(self, key: str) -> bool:
-        check_key(key)
+    def _delete(self, key: str) -> bool:
         with self._tx("delete") as conn:
             now = time.time()
             p = {"key": key}
@@ -586,13 +568,7 @@ class SQLiteStorage:
             return conn.execute("DELETE FROM logs WHERE key = :key", p).rowcount > 0 or found
 
     # ------------------------------------------------------------ logs
-    def append(self, key: str, entry: str, *, expect_version: int | None = None) -> int | None:
-        check_key(key)
-        check_value(entry)
-        if expect_version is not None:
-            check_amount(expect_version, "expect_version")
-            if expect_version >= _INT64_MAX:  # no log can be that long
-                return None
+    def _append(self, key: str, entry: str, expect_version: int | None) -> int | None:
         with self._tx("append") as conn:
             if expect_version is None:
                 row = conn.execute(
@@ -608,42 +584,31 @@ class SQLiteStorage:
                     "RETURNING version",
                     {"key": key, "entry": entry, "ev": expect_version},
                 ).fetchone()
-            return None if row is None else int(row[0])
+            return None if row is None else _version(key, row[0])
 
-    def read(self, key: str, *, after: int = 0, limit: int | None = None) -> list[LogEntry]:
-        check_key(key)
-        check_amount(after, "after")
-        if limit is not None:
-            check_amount(limit, "limit")
-            if limit == 0:
-                return []
+    def _read(self, key: str, after: int, limit: int | None) -> list[LogEntry]:
         with self._tx("read", write=False) as conn:
             rows = conn.execute(
                 "SELECT version, entry FROM logs WHERE key = ? AND version > ? "
                 "ORDER BY version LIMIT ?",
                 (key, _clamp(after), -1 if limit is None else _clamp(limit)),
             ).fetchall()
-        return [(int(v), str(e)) for v, e in rows]
+        return [(_version(key, v), _text(key, e)) for v, e in rows]
 
-    def last_many(self, keys: Sequence[str]) -> list[LogEntry | None]:
-        keys = check_keys(keys)
-        if not keys:
-            return []
+    def _last_many(self, keys: list[str]) -> list[LogEntry | None]:
+        found: dict[str, LogEntry] = {}
         with self._tx("last_many", write=False) as conn:
-            # SQLite guarantees the bare column ``entry`` comes from the MAX row.
-            rows = conn.execute(
-                "SELECT key, MAX(version), entry FROM logs "
-                "WHERE key IN (SELECT value FROM json_each(?)) GROUP BY key",
-                (json.dumps(keys, ensure_ascii=False),),
-            ).fetchall()
-        found: dict[str, LogEntry] = {k: (int(v), str(e)) for k, v, e in rows}
+            for marks, chunk in _chunks(keys):
+                # SQLite guarantees the bare column ``entry`` comes from the MAX row.
+                rows = conn.execute(
+                    f"SELECT key, MAX(version), entry FROM logs WHERE key IN {marks} GROUP BY key",
+                    chunk,
+                ).fetchall()
+                found.update((k, (_version(k, v), _text(k, e))) for k, v, e in rows)
         return [found.get(k) for k in keys]
 
     # ------------------------------------------------------------ recency sets
-    def touch(self, key: str, member: str, at: float, window: float) -> int:
-        check_key(key)
-        check_value(member)
-        at, window = check_time(at, window)
+    def _touch(self, key: str, member: str, at: float, window: float) -> int:
         with self._tx("touch") as conn:
             now = time.time()
             meta = conn.execute("SELECT expires FROM set_keys WHERE key = ?", (key,)).fetchone()
@@ -664,35 +629,14 @@ class SQLiteStorage:
             return int(count)
 
     # ------------------------------------------------------------ lifecycle
-    def ping(self) -> bool:
-        if self._closed:
-            return False
-        try:
-            with self._tx("ping", write=False) as conn:
-                conn.execute("SELECT 1").fetchone()
-        except StorageError:
-            return False
+    def _ping(self) -> bool:
+        with self._tx("ping", write=False) as conn:
+            conn.execute("SELECT 1").fetchone()
         return True
 
-    def close(self) -> None:
-        """Close the connection. Idempotent; later operations raise StorageError."""
+    def _close(self) -> None:
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            if self._pid == os.getpid():
-                self._conn.close()
+            self._conn.close()
 
-    def __enter__(self) -> SQLiteStorage:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"SQLiteStorage({self._path!r})"
+    def _describe(self) -> str:
+        return repr(self._path)

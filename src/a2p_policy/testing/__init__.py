@@ -6,6 +6,8 @@
 * :mod:`a2p_policy.testing.plugin`: the pytest plugin (fixtures
   ``a2p_clock``, ``a2p_storage``, ``a2p_engine``, ``a2p_engine_factory``,
   ``tollfree_fake``, ``tollfree_client``; option ``--a2p-storage``).
+* :mod:`a2p_policy.testing.contract`: ``StorageContract``, the storage
+  port's contract suite as a pytest base class for third-party backends.
 * :mod:`a2p_policy.testing.helpers`: ``grant_consent``, ``approve_tollfree``,
   ``example_tollfree_request``, ``sign_twilio_request``, ``inbound_form``,
   ``status_form``.
@@ -21,6 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from a2p_policy.testing.contract import StorageContract
     from a2p_policy.testing.helpers import (
         TEST_ACCOUNT_SID,
         TEST_AUTH_TOKEN,
@@ -69,10 +72,12 @@ _STRATEGIES = (
 _WHERE = dict.fromkeys(_HELPERS, "a2p_policy.testing.helpers") | dict.fromkeys(
     _STRATEGIES, "a2p_policy.testing.strategies"
 )
+_WHERE["StorageContract"] = "a2p_policy.testing.contract"  # the storage contract suite
 
 __all__ = [
     "TEST_ACCOUNT_SID",
     "TEST_AUTH_TOKEN",
+    "StorageContract",
     "approve_tollfree",
     "brands",
     "consent_records",

@@ -71,6 +71,15 @@ from a2p_policy.messages import (
     StatusResult,
     Violation,
 )
+from a2p_policy.messaging import (
+    InMemoryMessagingTransport,
+    MessageTransport,
+    Messenger,
+    SendResult,
+    SentMessage,
+    TransportError,
+    TwilioMessagingTransport,
+)
 from a2p_policy.phone import is_toll_free, normalize_phone, recipient_timezones
 from a2p_policy.storage import MemoryStorage, Storage, open_storage, register_storage
 from a2p_policy.tollfree import (
@@ -120,6 +129,7 @@ __all__ = [
     "Finding",
     "Grant",
     "HealthLevel",
+    "InMemoryMessagingTransport",
     "InMemoryTollFreeTransport",
     "InboundResult",
     "InvalidArgument",
@@ -133,6 +143,8 @@ __all__ = [
     "MemoryStorage",
     "MessageComposer",
     "MessageKind",
+    "MessageTransport",
+    "Messenger",
     "MonitorStatus",
     "NaiveDatetimeError",
     "OptInMethod",
@@ -147,6 +159,8 @@ __all__ = [
     "RateThresholds",
     "RejectionInfo",
     "SegmentInfo",
+    "SendResult",
+    "SentMessage",
     "Severity",
     "SignatureError",
     "SnowshoeDetector",
@@ -160,6 +174,8 @@ __all__ = [
     "TollFreeVerificationClient",
     "TollFreeVerificationRequest",
     "TrafficState",
+    "TransportError",
+    "TwilioMessagingTransport",
     "TwilioTollFreeTransport",
     "UseCase",
     "VerificationEvent",

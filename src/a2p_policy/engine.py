@@ -832,6 +832,76 @@ class PolicyEngine:
             return answer(reply, honored=match.honor)
         return InboundResult(kind=match.kind, reply=None)
 
+    # ------------------------------------------------------------ send pipeline
+    # Used by a2p_policy.messaging.Messenger (issue 15). Appended here only.
+    def opt_out(
+        self, account: str, phone: str, *, brand: str | None = None, reason: str = ""
+    ) -> tuple[str, ...]:
+        """Do what an honored STOP does, without an inbound message: set a
+        PERMANENT DND, revoke consent for ``brand`` (or, when None, for every
+        brand ``account`` has sent as) and count one opt-out in the rate
+        monitor. Returns the brands revoked.
+
+        For an opt-out learned another way, e.g. Twilio refusing a send with
+        error 21610 ("Attempt to send to unsubscribed recipient": the contact
+        replied STOP to the carrier or to Twilio directly). ``reason`` is kept
+        in the DND entry and the consent event (default ``"opt-out"``).
+        No confirmation text is produced: a 21610 contact has already had one.
+        """
+        _check_account(account)
+        e164 = normalize_phone(phone)
+        if brand is not None and (not isinstance(brand, str) or not brand.strip()):
+            raise InvalidArgument("brand must be a non-empty str or None")
+        if not isinstance(reason, str):
+            raise InvalidArgument(f"reason must be a str, got {type(reason).__name__}")
+        from a2p_policy.dnd import DndSource
+
+        why = reason.strip() or "opt-out"
+        self.dnd.set(account, e164, DndKind.PERMANENT, why, source=DndSource.KEYWORD)
+        brands = (brand,) if brand is not None else tuple(self.brands(account))
+        for b in brands:
+            self.consent.revoke(e164, b, reason=why)
+        self.monitor.record_opt_out(account)
+        return brands
+
+    def cancel(self, msg: OutboundMessage, decision: Decision) -> None:
+        """Undo an allowed :meth:`authorize` whose send was refused
+        synchronously (the provider created no message): return the reserved
+        message to the day's ramp-up quota and un-count the send in the rate
+        monitor. A decision that was not allowed reserved nothing: no-op.
+
+        Call it once per refused send (the :class:`~a2p_policy.messaging.Messenger`
+        does, guarded by its idempotency record): each call returns one message.
+
+        The conversation marker: when the decision was ``initial`` the marker
+        ``authorize`` wrote is removed, so the next message is initial again
+        (with sender identification and opt-out language). When it was not
+        initial the conversation already existed and the marker stays, only
+        its last-activity time moved to the refused attempt (it matters only
+        with ``conversation_ttl``). Not returned (conservative): a state's
+        quiet-hours frequency-cap slot and the snowshoe observation.
+        """
+        if not isinstance(msg, OutboundMessage):
+            raise InvalidArgument(f"msg must be an OutboundMessage, got {type(msg).__name__}")
+        if not isinstance(decision, Decision):
+            raise InvalidArgument(f"decision must be a Decision, got {type(decision).__name__}")
+        if not decision.allowed:
+            return
+        account = msg.account
+        # Every allowed decision reserved one message from the ramp.
+        self.ramp.release(account, 1)
+        # RateMonitor.count_sent takes no negative count; add -1 to the same
+        # bucket field it incremented (a bucket that turned over in between
+        # gets the -1 instead: that only under-counts sends, which raises the
+        # rates, never lowers them).
+        monitor = self.monitor
+        bucket = monitor.window.current_bucket(self._now())
+        monitor.storage.add_counts(
+            monitor._key("counts", account, bucket), {"sent": -1}, monitor.window.ttl
+        )
+        if decision.initial:
+            self.storage.delete(self._conv_key(msg))
+
 
 @attrs.define(slots=True)
 class _Pending:

@@ -471,3 +471,17 @@ def test_bad_arguments(messenger: Messenger) -> None:
     for key in ("", " ", "k" * 201, 5):
         with pytest.raises(InvalidArgument):
             messenger.send(msg(), idempotency_key=key)  # type: ignore[arg-type]
+
+
+def test_a_key_reused_for_another_message_is_refused(
+    engine: PolicyEngine, transport: InMemoryMessagingTransport, messenger: Messenger
+) -> None:
+    grant(engine)
+    grant(engine, TO2)
+    assert messenger.send(msg(), idempotency_key="k").sent
+    with pytest.raises(InvalidArgument, match="another message"):
+        messenger.send(msg(to=TO2), idempotency_key="k")
+    assert len(transport.sent) == 1
+    # Keys are per account: another account may use the same key.
+    grant(engine, account="acct-2")
+    assert messenger.send(msg(account="acct-2"), idempotency_key="k").sent

@@ -162,6 +162,8 @@ class Messenger:
         for method in ("authorize", "authorize_bulk", "cancel", "opt_out", "record_status"):
             if not callable(getattr(engine, method, None)):
                 raise ConfigurationError(f"engine must be a PolicyEngine (missing {method})")
+        if getattr(engine, "storage", None) is None or getattr(engine, "clock", None) is None:
+            raise ConfigurationError("engine must be a PolicyEngine (no storage or clock)")
         if not callable(getattr(transport, "send", None)):
             raise ConfigurationError("transport must be a MessageTransport (a send method)")
         if status_callback is not None and (
@@ -450,6 +452,13 @@ class Messenger:
                     return _Claim(rkey, pending, 1, key)
                 continue
             record = _loads(raw)
+            earlier = record.get("msg")
+            if isinstance(earlier, dict) and earlier != about:
+                raise InvalidArgument(
+                    f"idempotency key {key!r} was used for another message "
+                    f"(to {earlier.get('to')} from {earlier.get('sender')}, brand "
+                    f"{earlier.get('brand')!r}); use one key per message"
+                )
             state = record.get("state")
             if state in _RECLAIMABLE:
                 attempt = int(record.get("attempt", 1)) + 1

@@ -325,9 +325,15 @@ def test_21610_in_a_callback_is_an_opt_out(
     assert not engine.consent.is_granted(TO, BRAND)
 
 
-def test_unknown_sid_is_ignored(messenger: Messenger) -> None:
-    form = {"MessageSid": "SM" + "f" * 32, "MessageStatus": "delivered", "To": TO, "From": SENDER}
+def test_unknown_sid_is_ignored_or_attributed(engine: PolicyEngine, messenger: Messenger) -> None:
+    form = {"MessageSid": "SM" + "f" * 32, "MessageStatus": "undelivered", "To": TO,
+            "From": SENDER, "ErrorCode": "30005"}  # fmt: skip
     assert not messenger.handle_status_callback(form).counted
+    assert engine.dnd.get(ACCOUNT, TO) is None
+    result = messenger.handle_status_callback(form, account=ACCOUNT)
+    assert result.counted
+    assert result.dnd is DndKind.TEMPORARY
+    assert engine.dnd.get(ACCOUNT, TO) is DndKind.TEMPORARY
 
 
 def test_malformed_callback_is_a_library_error(messenger: Messenger) -> None:
@@ -386,17 +392,32 @@ def test_help_reply_and_account_resolution(
     assert engine.dnd.get(ACCOUNT, TO2) is DndKind.PERMANENT
 
 
-def test_advanced_opt_out_stop_is_honored_even_for_an_unknown_word(
+def test_advanced_opt_out_verdict_is_acted_on_silently(
     engine: PolicyEngine, transport: InMemoryMessagingTransport, messenger: Messenger
 ) -> None:
     grant(engine)
-    form = transport.inbound(from_=TO, to=SENDER, body="ALTO")
+    form = transport.inbound(from_=TO, to=SENDER, body="ALTO")  # not one of our keywords
     form["OptOutType"] = "STOP"
     result = messenger.handle_inbound_webhook(form, account=ACCOUNT, brand=BRAND)
+    assert result.kind is KeywordKind.OPT_OUT
     assert result.honored
-    assert result.brands == (BRAND,)
+    assert result.reply is None  # Twilio has sent its own confirmation
     assert engine.dnd.get(ACCOUNT, TO) is DndKind.PERMANENT
     assert not engine.consent.is_granted(TO, BRAND)
+    start = transport.inbound(from_=TO, to=SENDER, body="UNSTOP")
+    start["OptOutType"] = "START"
+    assert messenger.handle_inbound_webhook(start, account=ACCOUNT).reply is None
+    assert engine.dnd.get(ACCOUNT, TO) is None
+
+
+def test_channel_addresses_are_ignored(
+    engine: PolicyEngine, transport: InMemoryMessagingTransport, messenger: Messenger
+) -> None:
+    form = transport.inbound(from_=TO, to=SENDER, body="STOP")
+    form["From"] = "whatsapp:+14155550100"
+    result = messenger.handle_inbound_webhook(form, account=ACCOUNT)
+    assert result.kind is KeywordKind.NONE
+    assert engine.dnd.get(ACCOUNT, TO) is None
 
 
 # ---------------------------------------------------------------- bulk

@@ -56,7 +56,7 @@ from a2p_policy.keywords import KeywordKind
 from a2p_policy.messages import Decision, InboundResult, OutboundMessage, StatusResult, Violation
 from a2p_policy.messaging.transport import MessageTransport, SentMessage, TransportError
 from a2p_policy.storage.base import make_key
-from a2p_policy.webhooks import OptOutType, parse_inbound_message, parse_status_callback
+from a2p_policy.webhooks import parse_inbound_message, parse_status_callback
 
 __all__ = ["DeferCallback", "Messenger", "SendResult", "SendState"]
 
@@ -529,22 +529,33 @@ class Messenger:
         self._storage.compare_and_set(rkey, raw, json.dumps(settled), ttl=self._ttl)
 
     # ------------------------------------------------------------ feedback
-    def handle_status_callback(self, form: Mapping[str, str]) -> StatusResult:
+    def handle_status_callback(
+        self, form: Mapping[str, str], *, account: str | None = None
+    ) -> StatusResult:
         """Learn from Twilio's status callback form: the account and phone
         come from the message sid remembered at send time, and
         ``engine.record_status`` counts each outcome once (duplicate
         callbacks answer ``duplicate=True``). A 21610 in a callback is an
-        opt-out, as a STOP. A sid this Messenger never sent is logged and
-        answers ``counted=False``."""
+        opt-out, as a STOP.
+
+        A sid this Messenger never sent (a message sent by other code) is
+        attributed to ``account`` (else ``default_account``) and the form's
+        ``To``; without either it is logged and answers ``counted=False``.
+        """
         callback = parse_status_callback(form)
         raw = self._storage.get(self._sid_key(callback.message_sid))
-        if raw is None:
-            log.warning("status callback for unknown message %s ignored", callback.message_sid)
-            return StatusResult(counted=False)
-        known = _loads(raw)
-        account, phone = known.get("account"), known.get("to")
-        if not isinstance(account, str) or not isinstance(phone, str):
-            raise StorageError(f"corrupt message record for {callback.message_sid}")
+        if raw is not None:
+            known = _loads(raw)
+            acct, phone = known.get("account"), known.get("to")
+            if not isinstance(acct, str) or not isinstance(phone, str):
+                raise StorageError(f"corrupt message record for {callback.message_sid}")
+            account = acct
+        else:
+            account = account if account is not None else self.default_account
+            phone = callback.to
+            if account is None or not _is_phone(phone):
+                log.warning("status callback for unknown message %s ignored", callback.message_sid)
+                return StatusResult(counted=False)
         result: StatusResult = self.engine.record_status(
             account,
             phone,
@@ -571,14 +582,18 @@ class Messenger:
         from this number to this contact through the Messenger, else
         ``default_account``; without any, :class:`ConfigurationError` (an
         opt-out must never be dropped silently: Twilio retries the webhook).
-        Each MessageSid is acted on once. When Twilio's Advanced Opt-Out
-        classified the message as STOP (``OptOutType``) and the engine's
-        keywords did not, the opt-out is honored anyway.
+        Each MessageSid is acted on once. With Twilio's Advanced Opt-Out
+        (an ``OptOutType`` field), Twilio's verdict (STOP, START, HELP) is
+        acted on and the reply is None: Twilio has already answered.
+        Messages from channel addresses (``whatsapp:...``) are ignored.
         """
         inbound = parse_inbound_message(form)
         contact, ours = inbound.from_, inbound.to
+        if not _is_phone(contact):
+            # A channel address (whatsapp:..., messenger:...): not an SMS contact.
+            return InboundResult(kind=KeywordKind.NONE, reply=None)
         acct = account
-        if acct is None:
+        if acct is None and _is_phone(ours):
             raw = self._storage.get(self._route_key(ours, contact))
             if raw is not None:
                 found = _loads(raw).get("account")
@@ -590,32 +605,30 @@ class Messenger:
                 f"no account known for messages to {ours} from {contact}: pass account= "
                 "or configure Messenger(default_account=...)"
             )
-        marker: str | None = None
+        # With Advanced Opt-Out, Twilio has classified the message and sent
+        # its own reply: act on Twilio's verdict and stay silent.
+        advanced = inbound.opt_out_type is not None
+        body = inbound.opt_out_type.value if inbound.opt_out_type is not None else inbound.body
+        to = ours if _is_phone(ours) else None
         if self._engine_dedups_inbound:
             result: InboundResult = self.engine.handle_inbound(
-                acct, contact, inbound.body, brand=brand, to=ours, message_sid=inbound.message_sid
+                acct, contact, body, brand=brand, to=to, message_sid=inbound.message_sid
             )
         else:
             marker = make_key("messenger", "inbound", acct, inbound.message_sid)
             if not self._storage.put_if_absent(marker, "1", ttl=7 * _DAY):
                 return InboundResult(kind=KeywordKind.NONE, reply=None)
             try:
-                result = self.engine.handle_inbound(
-                    acct, contact, inbound.body, brand=brand, to=ours
-                )
+                result = self.engine.handle_inbound(acct, contact, body, brand=brand, to=to)
             except BaseException:
                 self._storage.delete(marker)  # let Twilio's retry be acted on
                 raise
-        if (
-            inbound.opt_out_type is OptOutType.STOP
-            and not (result.kind is KeywordKind.OPT_OUT and result.honored)
-            and not getattr(result, "duplicate", False)
-        ):
-            brands = self.engine.opt_out(
-                acct, contact, brand=brand, reason="Advanced Opt-Out: STOP"
-            )
-            result = attrs.evolve(result, honored=True, brands=brands)
-        return result
+        return attrs.evolve(result, reply=None) if advanced else result
+
+
+def _is_phone(address: str) -> bool:
+    """A phone number, not a channel address (``whatsapp:+1...``)."""
+    return ":" not in address or address.lower().startswith("tel:")
 
 
 # ---------------------------------------------------------------- records

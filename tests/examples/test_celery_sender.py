@@ -82,7 +82,7 @@ def test_celery_workers_share_the_engine(tmp_path: Path) -> None:
         )  # fmt: skip
         done = subprocess.run(
             [
-                sys.executable, "enqueue.py", "--count", str(COUNT),
+                sys.executable, "tasks.py", "--count", str(COUNT),
                 "--duplicates", str(DUPLICATES), "--daily-limit", str(DAILY_LIMIT),
             ],
             cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=60, check=False,

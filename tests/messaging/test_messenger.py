@@ -25,8 +25,9 @@ from a2p_policy.dnd import DndKind
 from a2p_policy.engine import PolicyEngine
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 from a2p_policy.keywords import KeywordKind
-from a2p_policy.messages import Decision, OutboundMessage
+from a2p_policy.messages import Decision, InboundResult, OutboundMessage
 from a2p_policy.messaging import InMemoryMessagingTransport, Messenger, SendState
+from a2p_policy.storage.base import Storage
 from a2p_policy.usecases import UseCase
 
 
@@ -473,7 +474,7 @@ def test_send_bulk_refuses_bad_input(messenger: Messenger) -> None:
 # ---------------------------------------------------------------- configuration
 def test_bad_configuration(engine: PolicyEngine, transport: InMemoryMessagingTransport) -> None:
     with pytest.raises(ConfigurationError):
-        Messenger(object(), transport)
+        Messenger(object(), transport)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError):
         Messenger(engine, object())  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError):
@@ -506,3 +507,31 @@ def test_a_key_reused_for_another_message_is_refused(
     # Keys are per account: another account may use the same key.
     grant(engine, account="acct-2")
     assert messenger.send(msg(account="acct-2"), idempotency_key="k").sent
+
+
+def test_message_sid_is_passed_to_an_engine_that_takes_it(
+    storage: Storage, clock: ManualClock, transport: InMemoryMessagingTransport
+) -> None:
+    seen: list[str | None] = []
+
+    class Engine(PolicyEngine):
+        def handle_inbound(
+            self,
+            account: str,
+            phone: str,
+            body: str,
+            *,
+            brand: str | None = None,
+            to: str | None = None,
+            message_sid: str | None = None,
+        ) -> InboundResult:
+            seen.append(message_sid)
+            return super().handle_inbound(account, phone, body, brand=brand, to=to)
+
+    engine = Engine(storage=storage, clock=clock)
+    messenger = Messenger(engine, transport)
+    form = transport.inbound(from_=TO, to=SENDER, body="HELP", sid="SM" + "a" * 32)
+    messenger.handle_inbound_webhook(form, account=ACCOUNT)
+    messenger.handle_inbound_webhook(form, account=ACCOUNT)
+    # The engine de-duplicates: the Messenger passes every delivery through.
+    assert seen == ["SM" + "a" * 32, "SM" + "a" * 32]

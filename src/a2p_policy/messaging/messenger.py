@@ -51,6 +51,7 @@ import attrs
 
 from a2p_policy.clock import ensure_aware
 from a2p_policy.codes.models import DndAction
+from a2p_policy.engine import PolicyEngine
 from a2p_policy.errors import A2PPolicyError, ConfigurationError, InvalidArgument, StorageError
 from a2p_policy.keywords import KeywordKind
 from a2p_policy.messages import Decision, InboundResult, OutboundMessage, StatusResult, Violation
@@ -147,7 +148,7 @@ class Messenger:
 
     def __init__(
         self,
-        engine: Any,
+        engine: PolicyEngine,
         transport: MessageTransport,
         *,
         status_callback: str | None = None,
@@ -611,7 +612,9 @@ class Messenger:
         body = inbound.opt_out_type.value if inbound.opt_out_type is not None else inbound.body
         to = ours if _is_phone(ours) else None
         if self._engine_dedups_inbound:
-            result: InboundResult = self.engine.handle_inbound(
+            # Any: engines before the message_sid parameter do not take it.
+            handle: Any = self.engine.handle_inbound
+            result: InboundResult = handle(
                 acct, contact, body, brand=brand, to=to, message_sid=inbound.message_sid
             )
         else:

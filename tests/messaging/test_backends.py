@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from tests._storage_params import BackendFactory
-from tests.messaging._support import ACCOUNT, TO, counted_sent, grant, make_engine, msg, used
+from tests.messaging._support import ACCOUNT, TO, counted_sent, grant, make_engine, msg, phone, used
 
 from a2p_policy.dnd import DndKind
 from a2p_policy.messaging import InMemoryMessagingTransport, Messenger, SendState
@@ -96,3 +96,42 @@ def test_concurrent_senders_with_one_key_send_once(
     finally:
         for h in handles:
             h.close()
+
+
+def test_deferred_key_is_claimed_again_and_uncertain_is_final(any_storage: Storage) -> None:
+    engine = make_engine(any_storage)
+    transport = InMemoryMessagingTransport(clock=engine.clock)
+    messenger = Messenger(engine, transport)
+    engine.ramp.set_override(ACCOUNT, 0)  # nothing today: deferred to the reset
+    grant(engine)
+    deferred = messenger.send(msg(), idempotency_key="d")
+    assert deferred.state == SendState.DEFERRED
+    assert deferred.retry_at is not None
+    engine.ramp.set_override(ACCOUNT, 5)
+    assert messenger.send(msg(), idempotency_key="d").sent
+    assert messenger.send(msg(), idempotency_key="d").duplicate
+    transport.refuse_next(0)
+    assert messenger.send(msg(), idempotency_key="u").uncertain
+    again = messenger.send(msg(), idempotency_key="u")
+    assert again.duplicate
+    assert again.uncertain
+    assert transport.attempts == 2
+    assert used(engine) == 2  # the sent one and the uncertain one
+
+
+def test_send_bulk_with_keys_on_every_backend(any_storage: Storage) -> None:
+    engine = make_engine(any_storage)
+    transport = InMemoryMessagingTransport(clock=engine.clock)
+    messenger = Messenger(engine, transport, sleep=lambda s: None)
+    msgs = [msg(to=phone(i)) for i in range(6)]
+    for i in range(6):
+        grant(engine, phone(i))
+    transport.refuse_next(21211)
+    keys = [f"b{i}" for i in range(6)]
+    first = messenger.send_bulk(msgs, max_workers=3, idempotency_keys=keys)
+    second = messenger.send_bulk(msgs, max_workers=3, idempotency_keys=keys)
+    assert sum(r.sent for r in first) == 5
+    assert all(r.duplicate for r in second)
+    assert [r.state for r in first] == [r.state for r in second]
+    assert len(transport.sent) == 5
+    assert used(engine) == 5 == counted_sent(engine)

@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             ConsentRecord(
                 phone=contact(n),
                 brand=BRAND,
+                account=ACCOUNT,
                 method=OptInMethod.WEB_FORM,
                 source_url="https://acme.example/checkout",
                 captured_at=now,

@@ -54,16 +54,13 @@ def grant(
     scopes: Iterable[UseCase] = (UseCase.ACCOUNT_NOTIFICATIONS,),
     express: bool = False,
 ) -> None:
-    """Record a verbal, first-party consent for (account, to, brand).
-
-    The one place consent is built in these tests: once consent is
-    tenant-scoped, pass ``account=account`` to ConsentRecord here.
-    """
-    del account  # TODO(issue 15): ConsentRecord(account=account, ...) once it exists
+    """Record a verbal, first-party consent of ``to`` for ``brand``, held by
+    ``account`` (the one place consent is built in these tests)."""
     engine.consent.grant(
         ConsentRecord(
             phone=to,
             brand=brand,
+            account=account,
             method=OptInMethod.VERBAL,
             captured_at=engine.clock.now(),
             scopes=frozenset(scopes),

@@ -366,15 +366,12 @@ def test_stop_via_webhook_then_send_is_denied(
     assert messenger.send(msg()).sent
 
 
-@pytest.mark.xfail(
-    strict=True, reason="TODO(issue 15): InboundResult.duplicate comes with the engine change"
-)
 def test_duplicate_inbound_is_flagged(
     engine: PolicyEngine, transport: InMemoryMessagingTransport, messenger: Messenger
 ) -> None:
     form = transport.inbound(from_=TO, to=SENDER, body="HELP")
     messenger.handle_inbound_webhook(form, account=ACCOUNT)
-    assert messenger.handle_inbound_webhook(form, account=ACCOUNT).duplicate  # type: ignore[attr-defined]
+    assert messenger.handle_inbound_webhook(form, account=ACCOUNT).duplicate
 
 
 def test_help_reply_and_account_resolution(

@@ -37,7 +37,6 @@ recipient replied STOP); SPEC sections 2, 6 and 8.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import time
@@ -196,13 +195,6 @@ class Messenger:
         self._retry_delay = retry_delay
         self._sleep = sleep
         self._storage = engine.storage
-        try:
-            params = inspect.signature(engine.handle_inbound).parameters
-        except (TypeError, ValueError, AttributeError):  # pragma: no cover - exotic engines
-            params = {}  # type: ignore[assignment]
-        # TODO(issue 15): once every engine takes message_sid, drop the
-        # Messenger's own inbound de-duplication below.
-        self._engine_dedups_inbound = "message_sid" in params
 
     def __repr__(self) -> str:
         return f"Messenger(transport={self.transport!r})"
@@ -611,21 +603,10 @@ class Messenger:
         advanced = inbound.opt_out_type is not None
         body = inbound.opt_out_type.value if inbound.opt_out_type is not None else inbound.body
         to = ours if _is_phone(ours) else None
-        if self._engine_dedups_inbound:
-            # Any: engines before the message_sid parameter do not take it.
-            handle: Any = self.engine.handle_inbound
-            result: InboundResult = handle(
-                acct, contact, body, brand=brand, to=to, message_sid=inbound.message_sid
-            )
-        else:
-            marker = make_key("messenger", "inbound", acct, inbound.message_sid)
-            if not self._storage.put_if_absent(marker, "1", ttl=7 * _DAY):
-                return InboundResult(kind=KeywordKind.NONE, reply=None)
-            try:
-                result = self.engine.handle_inbound(acct, contact, body, brand=brand, to=to)
-            except BaseException:
-                self._storage.delete(marker)  # let Twilio's retry be acted on
-                raise
+        # The engine de-duplicates by MessageSid (replay-proof, across processes).
+        result = self.engine.handle_inbound(
+            acct, contact, body, brand=brand, to=to, message_sid=inbound.message_sid
+        )
         return attrs.evolve(result, reply=None) if advanced else result
 
 

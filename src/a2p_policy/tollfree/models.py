@@ -604,6 +604,28 @@ def _to_int_or_none(value: object) -> int | None:
 
 _Instant = Annotated[datetime | None, BeforeValidator(_to_datetime)]
 
+_MAX_LINK_DEPTH = 8
+
+
+def _nesting(value: object) -> int:
+    """How deeply lists/tuples/mappings nest in ``value`` (iterative)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > _MAX_LINK_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 #: Response keys read as-is (the SDK instance's attribute names).
 _RESPONSE_FIELDS: tuple[str, ...] = (
     "sid",
@@ -708,6 +730,15 @@ class TollFreeVerification(BaseModel):
     @classmethod
     def _reasons(cls, value: object) -> object:
         return () if value is None else value
+
+    @field_validator("resource_links", mode="before")
+    @classmethod
+    def _links(cls, value: object) -> object:
+        # The API sends a flat map of names to URLs; anything nested deeply
+        # could be read but not written back (pydantic's serializer limit).
+        if _nesting(value) > _MAX_LINK_DEPTH:
+            raise ValueError(f"resource_links nests deeper than {_MAX_LINK_DEPTH} levels")
+        return value
 
     # -------------------------------------------------------------- builders
     @classmethod

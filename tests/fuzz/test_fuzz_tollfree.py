@@ -147,14 +147,14 @@ def _check_events(events: list[VerificationEvent]) -> None:
 @fuzz()
 @given(payload=st.binary(max_size=500))
 def test_parse_verification_events_bytes(payload: bytes) -> None:
-    with contextlib.suppress(ALLOWED_ERRORS):
+    with contextlib.suppress(*ALLOWED_ERRORS):
         _check_events(parse_verification_events(payload))
 
 
 @fuzz()
 @given(payload=hostile_json_text())
 def test_parse_verification_events_text(payload: str) -> None:
-    with contextlib.suppress(ALLOWED_ERRORS):
+    with contextlib.suppress(*ALLOWED_ERRORS):
         _check_events(parse_verification_events(payload))
 
 
@@ -180,7 +180,7 @@ def test_parse_verification_events_cloudevents(events: Any, as_text: bool) -> No
 @fuzz(0.5)
 @given(payload=any_value(), wrapped=st.booleans())
 def test_parse_verification_events_wrong_types(payload: Any, wrapped: bool) -> None:
-    with contextlib.suppress(ALLOWED_ERRORS):
+    with contextlib.suppress(*ALLOWED_ERRORS):
         parse_verification_events([payload] if wrapped else payload)
 
 

@@ -40,6 +40,7 @@ standard library is used (argparse), so the console script starts fast.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import re
@@ -737,6 +738,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.lru_cache(maxsize=1)
+def _shared_parser() -> argparse.ArgumentParser:
+    """One parser for every ``main`` call in a process (building it costs
+    milliseconds; parsing does not change it)."""
+    return build_parser()
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -749,7 +757,7 @@ def main(
     err_stream = stderr if stderr is not None else sys.stderr
     in_stream = stdin if stdin is not None else sys.stdin
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = _shared_parser()
     try:
         if not all(isinstance(a, str) for a in args_list):
             raise CliError("every argument must be a string")
@@ -783,14 +791,16 @@ def main(
         return EXIT_OK
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+def _escape(char: str) -> str:
+    return char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
 
 
 def _one_line(text: str, *, limit: int = 500) -> str:
-    """``text`` on one line: line breaks become " | ", other control
-    characters and lone surrogates backslash escapes; cut at ``limit``."""
-    text = re.sub(r"\s*[\r\n]+\s*", " | ", text.strip())
-    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """``text`` on one line: line breaks become " | "; control, format and
+    unassigned characters and lone surrogates become backslash escapes (a
+    message never moves the cursor or reorders the line); cut at ``limit``."""
+    text = re.sub(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*", " | ", text.strip())
+    text = "".join(map(_escape, text[: limit * 2]))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -12,7 +12,8 @@ Budget (examples per fuzz test, each public parser has one or two tests):
 
 * ``A2P_FUZZ_EXAMPLES=N``: exactly N (for bisecting a failure);
 * ``A2P_FUZZ=thorough``: 20,000;
-* ``CI`` set: 2,000 (the whole suite stays around a minute of CPU);
+* ``CI`` set: 1,000 (a parser with several tests gets a few thousand in
+  all, and the whole suite stays around a minute of CPU);
 * otherwise: 300 (a quick local run).
 
 A test may scale its budget with ``weight`` (slow targets such as the CLI
@@ -57,7 +58,7 @@ def budget(weight: float = 1.0) -> int:
     if os.environ.get("A2P_FUZZ", "").strip().lower() == "thorough":
         base = 20_000
     elif os.environ.get("CI"):
-        base = 2_000
+        base = 1_000
     else:
         base = 300
     return max(10, int(base * weight))

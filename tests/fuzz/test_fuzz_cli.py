@@ -112,7 +112,7 @@ def _request_like() -> st.SearchStrategy[Any]:
     return st.dictionaries(st.sampled_from(fields), hostile_json(), max_size=4)
 
 
-@fuzz(0.4)
+@fuzz(0.3)
 @given(
     command=st.sampled_from(_FILE_COMMANDS),
     content=st.one_of(

@@ -274,7 +274,7 @@ _datetimes = st.one_of(
 )
 
 
-@fuzz()
+@fuzz(0.6)
 @given(
     changes=st.dictionaries(
         st.sampled_from(_RECORD_FIELDS),

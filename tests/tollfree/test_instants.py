@@ -255,3 +255,14 @@ def test_models_does_not_import_state_or_events() -> None:
     assert _tollfree_imports("models") <= {"a2p_policy.tollfree.instants"}
     assert _tollfree_imports("instants") == set()
     assert "a2p_policy.tollfree.state" not in _tollfree_imports("events")
+
+
+@pytest.mark.parametrize(
+    "timeout", [1e15, 10**12, timedelta(days=999_999_999), 10 * 365 * 24 * 3600.0 + 1]
+)
+def test_wait_for_decision_refuses_a_timeout_past_any_date(timeout: float | timedelta) -> None:
+    """Before: timedelta/datetime OverflowError escaped; now InvalidArgument."""
+    clock = ManualClock(datetime(2026, 1, 5, tzinfo=UTC))
+    client = TollFreeVerificationClient(InMemoryTollFreeTransport(clock=clock), clock=clock)
+    with pytest.raises(InvalidArgument, match="at most"):
+        client.wait_for_decision(SID, timeout=timeout, sleep=lambda _s: None)

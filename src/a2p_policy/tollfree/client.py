@@ -59,6 +59,9 @@ __all__ = ["PrecheckFailed", "TollFreeVerificationClient", "VerificationTimeout"
 
 _MAX_CAS_RETRIES = 200
 _EVENT_TTL = 90 * 24 * 3600.0
+#: Longest wait_for_decision timeout (a longer one cannot be a real wait and
+#: would overflow the deadline's datetime).
+_MAX_WAIT_SECONDS = 10 * 365 * 24 * 3600.0
 _REJECTION_FIELDS = (
     "rejection_reason",
     "error_code",
@@ -383,6 +386,10 @@ class TollFreeVerificationClient:
             raise InvalidArgument(f"backoff must be a finite number >= 1, got {backoff!r}")
         if initial_interval <= 0 or max_interval < initial_interval:
             raise InvalidArgument("need 0 < initial_interval <= max_interval")
+        if seconds > _MAX_WAIT_SECONDS:
+            raise InvalidArgument(
+                f"timeout must be at most {_MAX_WAIT_SECONDS:.0f} s (10 years), got {seconds!r}"
+            )
         if not callable(sleep):
             raise InvalidArgument("sleep must be callable")
         deadline = self._clock.now() + timedelta(seconds=float(seconds))

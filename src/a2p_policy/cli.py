@@ -82,7 +82,12 @@ def _write(stream: IO[str], text: str) -> None:
     try:
         stream.write(text)
     except UnicodeEncodeError:
-        stream.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        try:
+            safe = text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+        except LookupError:
+            safe = text.encode("ascii", "backslashreplace").decode("ascii")
+        stream.write(safe)
 
 
 class _Out:

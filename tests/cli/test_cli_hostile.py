@@ -184,3 +184,12 @@ def test_error_message_with_a_surrogate_on_a_strict_stream() -> None:
     stderr.flush()
     assert code == EXIT_USAGE
     assert raw.getvalue().decode("utf-8").startswith("a2p-policy: error: ")
+
+
+def test_output_on_an_ascii_only_stream() -> None:
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="ascii", errors="strict")
+    code = main(["segments", "--", "caf\u00e9 \ud800 \U0001f600"], stdout=stdout)
+    stdout.flush()
+    assert code == EXIT_OK
+    assert b"\\xe9" in raw.getvalue() or b"\\u" in raw.getvalue()

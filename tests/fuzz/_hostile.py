@@ -11,7 +11,7 @@ deep inside and fails the test.
 Budget (examples per fuzz test, each public parser has one or two tests):
 
 * ``A2P_FUZZ_EXAMPLES=N``: exactly N (for bisecting a failure);
-* ``A2P_FUZZ=thorough``: 20,000;
+* ``A2P_FUZZ=thorough`` (or ``HYPOTHESIS_PROFILE=thorough``): 20,000;
 * ``CI`` set: 1,000 (a parser with several tests gets a few thousand in
   all, and the whole suite stays around a minute of CPU);
 * otherwise: 300 (a quick local run).
@@ -55,7 +55,10 @@ def budget(weight: float = 1.0) -> int:
     explicit = os.environ.get("A2P_FUZZ_EXAMPLES", "").strip()
     if explicit.isdigit() and int(explicit) > 0:
         return int(explicit)
-    if os.environ.get("A2P_FUZZ", "").strip().lower() == "thorough":
+    if "thorough" in (
+        os.environ.get("A2P_FUZZ", "").strip().lower(),
+        os.environ.get("HYPOTHESIS_PROFILE", "").strip().lower(),
+    ):
         base = 20_000
     elif os.environ.get("CI"):
         base = 1_000

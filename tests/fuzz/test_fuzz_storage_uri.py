@@ -188,6 +188,7 @@ def _safe_name() -> st.SearchStrategy[str]:
             "/" not in n
             and "\\" not in n
             and n.strip(".") != ""
+            and n != ":memory:"
             and len(n.encode("utf-8", "surrogatepass")) < 200
         )
     )

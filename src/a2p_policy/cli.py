@@ -40,6 +40,7 @@ standard library is used (argparse), so the console script starts fast.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import re
@@ -74,6 +75,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 # ---------------------------------------------------------------- output
+def _write(stream: IO[str], text: str) -> None:
+    """Write ``text``; characters the stream cannot encode (a lone surrogate
+    from an argument that was not UTF-8, on a strict UTF-8 terminal) are
+    written as backslash escapes instead of raising UnicodeEncodeError."""
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        try:
+            safe = text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+        except LookupError:
+            safe = text.encode("ascii", "backslashreplace").decode("ascii")
+        stream.write(safe)
+
+
 class _Out:
     def __init__(self, stdout: IO[str], stderr: IO[str], as_json: bool) -> None:
         self.stdout = stdout
@@ -81,10 +97,10 @@ class _Out:
         self.json = as_json
 
     def line(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        _write(self.stdout, text + "\n")
 
     def emit(self, data: Mapping[str, Any]) -> None:
-        self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        _write(self.stdout, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _finding_dict(f: Finding) -> dict[str, Any]:
@@ -116,24 +132,95 @@ def _blocking(findings: Sequence[Finding]) -> bool:
 
 
 # ---------------------------------------------------------------- input
+#: Deepest JSON nesting accepted in an input file: a request is an object of
+#: strings and lists of strings (depth 2); deeper input is not a request.
+MAX_JSON_DEPTH = 32
+
+
+def _shown(arg: str) -> str:
+    """A file name or argument as it may appear in a one-line message."""
+    return "standard input" if arg == "-" else _one_line(arg, limit=200)
+
+
+def _read_stdin(stdin: IO[str]) -> str:
+    try:
+        text = stdin.read(MAX_INPUT_BYTES + 1)
+    except UnicodeDecodeError as exc:
+        raise CliError(f"standard input is not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise CliError(f"cannot read standard input: {exc.strerror or exc}") from None
+    if len(text) > MAX_INPUT_BYTES:
+        raise CliError(f"standard input is larger than {MAX_INPUT_BYTES} characters")
+    return text
+
+
 def _read_text(arg: str, stdin: IO[str]) -> str:
-    return stdin.read() if arg == "-" else arg
+    return _read_stdin(stdin) if arg == "-" else arg
 
 
 def _read_file(arg: str, stdin: IO[str]) -> str:
     if arg == "-":
-        return stdin.read()
-    path = Path(arg)
+        return _read_stdin(stdin)
     try:
+        path = Path(arg)
+        if not path.exists():
+            raise CliError(f"no such file: {_shown(arg)}")
         if not path.is_file():
-            raise CliError(f"no such file: {arg}")
+            raise CliError(f"not a regular file: {_shown(arg)}")
         if path.stat().st_size > MAX_INPUT_BYTES:
-            raise CliError(f"{arg} is larger than {MAX_INPUT_BYTES} bytes")
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CliError(f"{arg} is not UTF-8 text ({exc.reason})") from None
+            raise CliError(f"{_shown(arg)} is larger than {MAX_INPUT_BYTES} bytes")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        raise CliError(f"cannot read {arg}: {exc.strerror or exc}") from None
+        raise CliError(f"cannot read {_shown(arg)}: {exc.strerror or exc}") from None
+    except ValueError:  # an embedded NUL in the path
+        raise CliError(f"no such file: {_shown(arg)}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise CliError(f"{_shown(arg)} is larger than {MAX_INPUT_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{_shown(arg)} is not UTF-8 text ({exc.reason})") from None
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_depth_exceeds(value: object, limit: int) -> bool:
+    """True if ``value`` nests lists/objects deeper than ``limit`` (iterative)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _load_json(raw: str, name: str) -> Any:
+    """Parse strict JSON (no NaN/Infinity), refusing input that nests deeper
+    than :data:`MAX_JSON_DEPTH` or holds numbers too large to convert: every
+    failure is a :class:`CliError` (exit 2), never a traceback."""
+    shown = _shown(name)
+    try:
+        data = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise CliError(f"{shown} is nested too deeply to be a request") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{shown} is not valid JSON: {exc}") from None
+    except ValueError as exc:  # NaN/Infinity, or an integer with too many digits
+        reason = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise CliError(f"{shown} is not valid JSON: {_one_line(reason, limit=120)}") from None
+    if _json_depth_exceeds(data, MAX_JSON_DEPTH):
+        raise CliError(f"{shown} is nested too deeply to be a request")
+    return data
 
 
 # ---------------------------------------------------------------- progress
@@ -180,15 +267,28 @@ def _cmd_demo(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
 
     storage: str | None = None
     if args.db is not None:
-        path = Path(args.db)
-        if path.exists() and not args.reuse:
+        if not args.db or "\x00" in args.db:
+            raise CliError(f"--db must be a file path, got '{_shown(args.db)}'")
+        try:
+            path = Path(args.db)
+            if path.exists() and not args.reuse:
+                raise CliError(
+                    f"{_shown(args.db)} already exists: the demo needs a new account; give a "
+                    "new path (or --reuse to continue in it anyway)"
+                )
+            if path.exists() and not path.is_file():
+                raise CliError(f"{_shown(args.db)} is not a regular file")
+            if not path.parent.is_dir():
+                raise CliError(f"directory {_shown(str(path.parent))} does not exist")
+            resolved = path.resolve()
+        except OSError as exc:
+            raise CliError(f"cannot use {_shown(args.db)}: {exc.strerror or exc}") from None
+        if any(c in str(resolved) for c in "?#%"):
             raise CliError(
-                f"{args.db} already exists: the demo needs a new account; give a new path "
-                "(or --reuse to continue in it anyway)"
+                f"--db path {_shown(args.db)} contains '?', '#' or '%', which a storage URI "
+                "cannot carry; choose another file name"
             )
-        if not path.parent.exists():
-            raise CliError(f"directory {path.parent} does not exist")
-        storage = f"sqlite:///{path.resolve()}"
+        storage = f"sqlite:///{resolved}"
     bad_day = None if args.no_bad_day else args.bad_day
     bar = ProgressBar(out.stderr, enabled=not args.quiet and _isatty(out.stderr))
     started = time.perf_counter()
@@ -432,18 +532,28 @@ def _cmd_keyword(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
     return EXIT_OK
 
 
+_JSON_TYPES: dict[type, str] = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
 def _cmd_tfv_check(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
     from pydantic import ValidationError
 
     from a2p_policy.tollfree import TollFreeVerificationRequest, precheck
 
     raw = _read_file(args.file, stdin)
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{args.file} is not valid JSON: {exc}") from None
+    data = _load_json(raw, args.file)
     if not isinstance(data, dict):
-        raise CliError(f"{args.file} must hold a JSON object, got {type(data).__name__}")
+        raise CliError(
+            f"{_shown(args.file)} must hold a JSON object (the request), got "
+            f"{_JSON_TYPES.get(type(data), type(data).__name__)}"
+        )
     try:
         request = TollFreeVerificationRequest.model_validate(data)
     except ValidationError as exc:
@@ -633,6 +743,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.lru_cache(maxsize=1)
+def _shared_parser() -> argparse.ArgumentParser:
+    """One parser for every ``main`` call in a process (building it costs
+    milliseconds; parsing does not change it)."""
+    return build_parser()
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -645,8 +762,10 @@ def main(
     err_stream = stderr if stderr is not None else sys.stderr
     in_stream = stdin if stdin is not None else sys.stdin
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = _shared_parser()
     try:
+        if not all(isinstance(a, str) for a in args_list):
+            raise CliError("every argument must be a string")
         try:
             args = parser.parse_args(args_list)
         except SystemExit as exc:  # --help
@@ -667,17 +786,49 @@ def main(
         out = _Out(out_stream, err_stream, bool(getattr(args, "json", False)))
         code: int = handler(args, out, in_stream)
         return code
-    except (CliError, A2PPolicyError, ValueError) as exc:
-        err_stream.write(f"a2p-policy: error: {exc}\n")
-        if "--json" in args_list:
-            message = str(exc).split("\n", 1)[0]
-            out_stream.write(json.dumps({"error": message, "exit_code": EXIT_USAGE}) + "\n")
+    except (CliError, A2PPolicyError, ValueError, RecursionError, MemoryError) as exc:
+        _report_error(exc, err_stream, out_stream, as_json="--json" in args_list)
         return EXIT_USAGE
     except KeyboardInterrupt:
         err_stream.write("a2p-policy: interrupted\n")
         return 130
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _escape(char: str) -> str:
+    return char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+
+
+def _one_line(text: str, *, limit: int = 500) -> str:
+    """``text`` on one line: line breaks become " | "; control, format and
+    unassigned characters and lone surrogates become backslash escapes (a
+    message never moves the cursor or reorders the line); cut at ``limit``."""
+    text = re.sub(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*", " | ", text.strip())
+    text = "".join(map(_escape, text[: limit * 2]))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _report_error(
+    exc: BaseException, err_stream: IO[str], out_stream: IO[str], *, as_json: bool
+) -> None:
+    """One line ``a2p-policy: error: ...`` on stderr (plus the usage line of
+    an argument error), and with ``--json`` one JSON document on stdout."""
+    if isinstance(exc, RecursionError | MemoryError):
+        message = "the input is too large or nested too deeply"
+    else:
+        text = str(exc)
+        first, _, rest = text.partition("\n")
+        usage = (
+            rest.strip() if isinstance(exc, CliError) and rest.lstrip().startswith("usage") else ""
+        )
+        message = _one_line(first if usage else text)
+        if usage:
+            message += "\n" + _one_line(usage)
+    _write(err_stream, f"a2p-policy: error: {message}\n")
+    if as_json:
+        head = message.split("\n", 1)[0]
+        _write(out_stream, json.dumps({"error": head, "exit_code": EXIT_USAGE}) + "\n")
 
 
 def _usage_for(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:

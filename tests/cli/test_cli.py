@@ -528,7 +528,9 @@ def test_fuzz_argv_never_raises(argv: list[str]) -> None:
 @given(text=st.text(max_size=400), command=st.sampled_from(["lint", "segments", "keyword"]))
 def test_fuzz_text_commands(text: str, command: str) -> None:
     out, err = io.StringIO(), io.StringIO()
-    code = main([command, "--json", "--", text], stdout=out, stderr=err)
+    # TEXT "-" means standard input: give it one (pytest's own stdin refuses reads).
+    stdin = io.StringIO(text)
+    code = main([command, "--json", "--", text], stdout=out, stderr=err, stdin=stdin)
     assert code in (EXIT_OK, EXIT_FINDINGS)
     json.loads(out.getvalue())
 

@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from a2p_policy.clock import Clock, SystemClock
-from a2p_policy.errors import A2PPolicyError, InvalidArgument, TollFreeApiError
+from a2p_policy.errors import A2PPolicyError, InvalidArgument, StorageError, TollFreeApiError
 from a2p_policy.findings import Finding, Severity
 from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
@@ -59,6 +59,9 @@ __all__ = ["PrecheckFailed", "TollFreeVerificationClient", "VerificationTimeout"
 
 _MAX_CAS_RETRIES = 200
 _EVENT_TTL = 90 * 24 * 3600.0
+#: Longest wait_for_decision timeout (a longer one cannot be a real wait and
+#: would overflow the deadline's datetime).
+_MAX_WAIT_SECONDS = 10 * 365 * 24 * 3600.0
 _REJECTION_FIELDS = (
     "rejection_reason",
     "error_code",
@@ -383,6 +386,10 @@ class TollFreeVerificationClient:
             raise InvalidArgument(f"backoff must be a finite number >= 1, got {backoff!r}")
         if initial_interval <= 0 or max_interval < initial_interval:
             raise InvalidArgument("need 0 < initial_interval <= max_interval")
+        if seconds > _MAX_WAIT_SECONDS:
+            raise InvalidArgument(
+                f"timeout must be at most {_MAX_WAIT_SECONDS:.0f} s (10 years), got {seconds!r}"
+            )
         if not callable(sleep):
             raise InvalidArgument("sleep must be callable")
         deadline = self._clock.now() + timedelta(seconds=float(seconds))
@@ -428,16 +435,18 @@ class TollFreeVerificationClient:
         return v.date_updated or v.date_created or self._clock.now()
 
     def _load(self, sid: str) -> dict[str, Any] | None:
-        raw = self._storage.get(self._key("rec", sid))
-        return None if raw is None else dict(json.loads(raw))
+        key = self._key("rec", sid)
+        raw = self._storage.get(key)
+        return None if raw is None else _decode_state(key, raw)
 
     def _forget(self, sid: str) -> None:
         for _ in range(_MAX_CAS_RETRIES):
             raw = self._storage.get(self._key("rec", sid))
             if raw is None:
                 return
+            state = _decode_state(self._key("rec", sid), raw)
             if self._storage.compare_and_set(self._key("rec", sid), raw, None):
-                v = TollFreeVerification.from_api(json.loads(raw)["v"])
+                v = TollFreeVerification.from_api(state["v"])
                 pn = v.tollfree_phone_number_sid
                 if pn:
                     self._storage.compare_and_set(self._key("pn", pn), sid, None)
@@ -504,7 +513,7 @@ class TollFreeVerificationClient:
                     "expired": bool(expired),
                 }
             else:
-                old = json.loads(raw)
+                old = _decode_state(key, raw)
                 key_now = new_key
                 if force and key_now <= old["k"]:
                     key_now = [int(old["k"][0]) + 1, *new_key[1:]]
@@ -518,6 +527,39 @@ class TollFreeVerificationClient:
 
     def __repr__(self) -> str:
         return f"TollFreeVerificationClient({self._transport!r})"
+
+
+def _decode_state(key: str, raw: object) -> dict[str, Any]:
+    """A stored record, checked: ``{"v": <API record>, "k": [micros, rank,
+    status, tiebreak], "cycle": n, "expired": bool}``. Anything else (text
+    that is not JSON, a wrong shape or type, a record the model refuses)
+    raises :class:`~a2p_policy.errors.StorageError` naming the key: a
+    corrupted store is reported, never read as some other state."""
+    try:
+        if not isinstance(raw, str):
+            raise TypeError(f"a stored record must be text, got {type(raw).__name__}")
+        state = json.loads(raw)
+        if not isinstance(state, dict) or not isinstance(state.get("v"), dict):
+            raise TypeError("not a record object")
+        k = state.get("k")
+        if (
+            not isinstance(k, list)
+            or len(k) != 4
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in k[:2])
+            or not all(isinstance(x, str) for x in k[2:])
+        ):
+            raise TypeError("malformed ordering key 'k'")
+        cycle = state.get("cycle", 0)
+        if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 0:
+            raise TypeError("malformed 'cycle'")
+        if not isinstance(state.get("expired", False), bool):
+            raise TypeError("malformed 'expired'")
+        TollFreeVerification.from_api(state["v"])
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise StorageError(
+            f"malformed toll-free verification record at {key!r:.200}: {exc!s:.200}"
+        ) from None
+    return dict(state)
 
 
 def _is_set(value: object) -> bool:

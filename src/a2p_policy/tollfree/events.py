@@ -21,14 +21,14 @@ envelope (``id``, ``type``, ``time``, ``data``).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 import attrs
 
 from a2p_policy.errors import InvalidArgument
+from a2p_policy.tollfree.instants import check_instant, from_epoch_millis
 from a2p_policy.tollfree.models import VerificationStatus
 
 __all__ = [
@@ -215,14 +215,10 @@ def _bool(value: object, where: str) -> bool | None:
 def _millis(value: object, where: str, name: str) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidArgument(f"{where}: '{name}' must be epoch milliseconds, got {value!r:.40}")
     try:
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        raise InvalidArgument(f"{where}: '{name}' is out of range: {value!r:.40}") from None
+        return from_epoch_millis(value, f"'{name}'")
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"{where}: {exc}") from None
 
 
 def _time(value: object, where: str) -> datetime | None:
@@ -240,9 +236,9 @@ def _time(value: object, where: str) -> datetime | None:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise InvalidArgument(f"{where}: 'time' has no time zone: {value!r:.60}")
     try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        raise InvalidArgument(f"{where}: 'time' is out of range: {value!r:.60}") from None
+        return check_instant(parsed, "'time'")
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"{where}: {exc}") from None
 
 
 def _codes(value: object, where: str) -> tuple[int, ...]:

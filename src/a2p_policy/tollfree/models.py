@@ -29,7 +29,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -46,8 +46,10 @@ from pydantic import (
     model_validator,
 )
 
+from a2p_policy.codes import ErrorCodeClassifier
 from a2p_policy.errors import InvalidArgument, InvalidPhoneNumber
 from a2p_policy.phone import normalize_phone
+from a2p_policy.tollfree.instants import check_instant, from_epoch_millis
 from a2p_policy.usecases import OptInMethod, UseCase
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "TollFreeVerificationRequest",
     "TrafficState",
     "VerificationStatus",
+    "is_resubmittable",
     "validate_changes",
     "validate_verification_sid",
 ]
@@ -543,6 +546,12 @@ class TrafficState(enum.Enum):
     BLOCKED = "BLOCKED"
 
 
+def is_resubmittable(code: int, edit_allowed: bool | None = None) -> bool:
+    """Whether a rejection code allows an edit (codes table; unknown codes
+    follow ``edit_allowed`` and are never guessed)."""
+    return ErrorCodeClassifier().tollfree_rejection(code, edit_allowed=edit_allowed).resubmittable
+
+
 class RejectionReason(BaseModel):
     """One entry of ``rejection_reasons``."""
 
@@ -553,27 +562,31 @@ class RejectionReason(BaseModel):
 
 
 def _to_datetime(value: object) -> datetime | None:
+    """A response date: ISO 8601 text, epoch milliseconds or a datetime,
+    inside the window of :mod:`a2p_policy.tollfree.instants` (else ValueError)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return check_instant(value)
     if isinstance(value, bool):
         raise ValueError("a date must be an ISO 8601 string or epoch milliseconds")
     if isinstance(value, int | float):
-        try:
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise ValueError(f"epoch milliseconds out of range: {value!r}") from exc
+        return from_epoch_millis(value, "epoch milliseconds")
     if isinstance(value, str):
         text = value.strip()
+        if len(text) > 64:
+            raise ValueError(f"not an ISO 8601 date: {value!r:.60}")
         # Twilio sends up to nanoseconds ("2023-02-02T18:45:17.051372437Z").
         m = re.fullmatch(r"(.*T\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?", text)
         if m:
             frac = (m.group(2) or "")[:7]
             tz = m.group(3) or "Z"
             text = m.group(1) + frac + ("+00:00" if tz == "Z" else tz)
-        parsed = datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date: {value!r:.60}") from None
+        return check_instant(parsed)
     raise ValueError(f"not a date: {value!r:.60}")
 
 
@@ -590,6 +603,28 @@ def _to_int_or_none(value: object) -> int | None:
 
 
 _Instant = Annotated[datetime | None, BeforeValidator(_to_datetime)]
+
+_MAX_LINK_DEPTH = 8
+
+
+def _nesting(value: object) -> int:
+    """How deeply lists/tuples/mappings nest in ``value`` (iterative)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > _MAX_LINK_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
 
 #: Response keys read as-is (the SDK instance's attribute names).
 _RESPONSE_FIELDS: tuple[str, ...] = (
@@ -696,6 +731,15 @@ class TollFreeVerification(BaseModel):
     def _reasons(cls, value: object) -> object:
         return () if value is None else value
 
+    @field_validator("resource_links", mode="before")
+    @classmethod
+    def _links(cls, value: object) -> object:
+        # The API sends a flat map of names to URLs; anything nested deeply
+        # could be read but not written back (pydantic's serializer limit).
+        if _nesting(value) > _MAX_LINK_DEPTH:
+            raise ValueError(f"resource_links nests deeper than {_MAX_LINK_DEPTH} levels")
+        return value
+
     # -------------------------------------------------------------- builders
     @classmethod
     def from_api(cls, payload: object) -> TollFreeVerification:
@@ -758,8 +802,6 @@ class TollFreeVerification(BaseModel):
             return False
         if self.edit_allowed is False:
             return False
-        from a2p_policy.tollfree.state import is_resubmittable
-
         codes = self.rejection_codes
         if not codes:
             return self.edit_allowed is True
@@ -787,11 +829,23 @@ class TollFreeVerification(BaseModel):
 
     def edit_deadline(self) -> datetime | None:
         """End of the prioritized edit window: ``edit_expiration``, else the
-        rejection time plus 7 days; None when not rejected."""
+        rejection time plus 7 days; None when not rejected (or no date known).
+
+        Dates are range-checked when parsed (:mod:`a2p_policy.tollfree.instants`),
+        so the deadline is always representable; a record built without
+        validation (``model_construct``) whose deadline is not raises
+        :class:`~a2p_policy.errors.InvalidArgument` rather than guessing.
+        """
         if self.status is not VerificationStatus.TWILIO_REJECTED:
             return None
         if self.edit_expiration is not None:
             return self.edit_expiration
         if self.rejected_on is not None:
-            return self.rejected_on + EDIT_WINDOW
+            try:
+                return self.rejected_on + EDIT_WINDOW
+            except OverflowError:
+                raise InvalidArgument(
+                    f"verification {self.sid}: the rejection date {self.rejected_on.isoformat()} "
+                    "leaves no representable edit deadline"
+                ) from None
         return None

@@ -39,6 +39,7 @@ from a2p_policy.tollfree.models import (
     EDIT_WINDOW,
     TollFreeVerification,
     VerificationStatus,
+    is_resubmittable,
 )
 
 __all__ = [
@@ -100,14 +101,6 @@ def check_transition(current: VerificationStatus | None, target: VerificationSta
         raise InvalidTransition(
             f"a verification cannot move from {name} to {target.value} (allowed: {allowed})"
         )
-
-
-def is_resubmittable(code: int, edit_allowed: bool | None = None) -> bool:
-    """Whether a rejection code allows an edit (codes table; unknown codes
-    follow ``edit_allowed`` and are never guessed)."""
-    from a2p_policy.codes import ErrorCodeClassifier
-
-    return ErrorCodeClassifier().tollfree_rejection(code, edit_allowed=edit_allowed).resubmittable
 
 
 def edit_window(verification: TollFreeVerification, now: datetime) -> EditWindow:

@@ -220,11 +220,6 @@ def test_sqlite_opens_inside_a_temporary_directory(name: str, query: str) -> Non
     assert not _ATTEMPTS, _ATTEMPTS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="owner: storage engineer (storage/sqlite.py): a SQLite URI naming a missing "
-    "directory silently creates the directory tree (issue 14); remove once fixed",
-)
 def test_sqlite_refuses_a_missing_directory(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path}/no/such/dir/a2p.db"
     with pytest.raises(ALLOWED_ERRORS):

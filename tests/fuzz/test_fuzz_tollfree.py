@@ -312,11 +312,6 @@ def test_validate_changes(changes: Any) -> None:
     assert set(out) <= set(UPDATABLE_FIELDS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="owner: senders engineer (phone.py): normalize_phone accepts junk around a number, "
-    "so a verification request accepts it as a contact phone (issue 14); remove once fixed",
-)
 @pytest.mark.parametrize("phone", ["12065550100x", "+12065550100;--", "+1*2065550100"])
 def test_request_refuses_a_contact_phone_with_junk(phone: str) -> None:
     with pytest.raises(ValidationError):

@@ -239,6 +239,7 @@ def create_app(
             body,
             brand=config.brand,
             to=message.to if _is_phone(message.to) else None,
+            message_sid=message.message_sid,  # a retried or replayed webhook changes nothing
         )
         return _twiml(None if advanced else result.reply)
 

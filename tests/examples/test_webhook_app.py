@@ -233,13 +233,13 @@ def test_public_base_url_wins_over_the_request_host(make_client: Any) -> None:
 
 
 def test_stop_replies_once_and_sets_permanent_dnd(client: Any, app_engine: PolicyEngine) -> None:
-    grant_consent(app_engine, CONTACT, BRAND)
+    grant_consent(app_engine, CONTACT, BRAND, account=TEST_ACCOUNT_SID)
     assert send(client).get_json()["allowed"]
     reply = message_text(inbound(client, "Stop"))
     assert reply
     assert "unsubscribed" in reply
     assert app_engine.dnd.get(TEST_ACCOUNT_SID, CONTACT) is DndKind.PERMANENT
-    assert not app_engine.consent.is_granted(CONTACT, BRAND)
+    assert not app_engine.consent.is_granted(CONTACT, BRAND, account=TEST_ACCOUNT_SID)
     decision = send(client).get_json()
     assert not decision["allowed"]
     assert "dnd.permanent" in [v["code"] for v in decision["violations"]]
@@ -248,7 +248,7 @@ def test_stop_replies_once_and_sets_permanent_dnd(client: Any, app_engine: Polic
 
 
 def test_start_lifts_the_dnd_and_restores_consent(client: Any, app_engine: PolicyEngine) -> None:
-    grant_consent(app_engine, CONTACT, BRAND)
+    grant_consent(app_engine, CONTACT, BRAND, account=TEST_ACCOUNT_SID)
     assert send(client).get_json()["allowed"]
     message_text(inbound(client, "STOP"))
     reply = message_text(inbound(client, "START"))
@@ -290,13 +290,13 @@ def test_toll_free_stop_sends_no_confirmation(client: Any, app_engine: PolicyEng
 
 def test_configured_account_and_brand(make_client: Any, app_engine: PolicyEngine) -> None:
     client = make_client(account="tenant-1", brand="Owl")
-    grant_consent(app_engine, CONTACT, "Owl")
-    grant_consent(app_engine, CONTACT, "Other")
+    grant_consent(app_engine, CONTACT, "Owl", account="tenant-1")
+    grant_consent(app_engine, CONTACT, "Other", account="tenant-1")
     message_text(inbound(client, "STOP"))
     assert app_engine.dnd.get("tenant-1", CONTACT) is DndKind.PERMANENT
     assert app_engine.dnd.get(TEST_ACCOUNT_SID, CONTACT) is None
-    assert not app_engine.consent.is_granted(CONTACT, "Owl")
-    assert app_engine.consent.is_granted(CONTACT, "Other")
+    assert not app_engine.consent.is_granted(CONTACT, "Owl", account="tenant-1")
+    assert app_engine.consent.is_granted(CONTACT, "Other", account="tenant-1")
     decision = client.post(
         "/send",
         json={"from": OUR_NUMBER, "to": CONTACT, "body": "Hi", "brand": "Other"},
@@ -399,7 +399,7 @@ def test_send_without_consent_is_refused(client: Any) -> None:
 
 
 def test_send_returns_the_composed_body(client: Any, app_engine: PolicyEngine) -> None:
-    grant_consent(app_engine, CONTACT, BRAND)
+    grant_consent(app_engine, CONTACT, BRAND, account=TEST_ACCOUNT_SID)
     decision = send(client, use_case="ACCOUNT_NOTIFICATIONS", kind="WORKFLOW").get_json()
     assert decision["allowed"]
     assert decision["violations"] == []
@@ -436,7 +436,7 @@ def test_send_refuses_non_json(client: Any) -> None:
 
 def test_send_token(make_client: Any, app_engine: PolicyEngine) -> None:
     client = make_client(send_token="s3cret")
-    grant_consent(app_engine, CONTACT, BRAND, scopes=[UseCase.ACCOUNT_NOTIFICATIONS])
+    grant_consent(app_engine, CONTACT, BRAND, account="a", scopes=[UseCase.ACCOUNT_NOTIFICATIONS])
     payload = {"account": "a", "from": OUR_NUMBER, "to": CONTACT, "body": "Hi", "brand": BRAND}
     assert client.post("/send", json=payload, base_url=PUBLIC).status_code == 401
     wrong = {"Authorization": "Bearer nope"}
@@ -515,3 +515,21 @@ def test_storage_failure_fails_closed(
     assert response.status_code == 503
     assert "unavailable" in response.get_json()["error"]
     assert client.get("/healthz", base_url=PUBLIC).status_code == 503
+
+
+def test_replayed_signed_start_never_undoes_a_later_stop(
+    client: Any, app_engine: PolicyEngine
+) -> None:
+    """The trust-boundaries issue: STOP, START, STOP, then the captured signed
+    START posted again (an attacker, or Twilio retrying a timed-out webhook)."""
+    grant_consent(app_engine, CONTACT, BRAND, account=TEST_ACCOUNT_SID)
+    assert send(client).get_json()["allowed"]
+    message_text(post_signed(client, "/sms/inbound", inbound_form(CONTACT, OUR_NUMBER, "STOP")))
+    start = inbound_form(CONTACT, OUR_NUMBER, "START")
+    assert message_text(post_signed(client, "/sms/inbound", start)) is not None
+    assert send(client).get_json()["allowed"]
+    message_text(post_signed(client, "/sms/inbound", inbound_form(CONTACT, OUR_NUMBER, "STOP")))
+    assert message_text(post_signed(client, "/sms/inbound", start)) is None  # the replay
+    decision = send(client).get_json()
+    assert not decision["allowed"]
+    assert "dnd.permanent" in [v["code"] for v in decision["violations"]]

@@ -126,9 +126,15 @@ def handle_inbound(
     toll_free = to is not None and sender_type(normalize_sender(to)) is SenderType.TOLL_FREE
     match = (engine.tollfree_keywords if toll_free else engine.keywords).classify(body)
     if sid is not None and not _claim(engine, account, sid, match.kind):
+        # Seen before: change nothing. A HELP is answered again (it changes
+        # nothing either, and the first answer may have been lost with the
+        # request Twilio retried); nothing else is.
+        reply = None
+        if match.kind is KeywordKind.HELP:
+            reply = _act(engine, account, e164, match, brand=brand, toll_free=toll_free).reply
         return InboundResult(
             kind=match.kind,
-            reply=None,
+            reply=reply,
             keyword=match.keyword,
             certainty=match.certainty,
             duplicate=True,

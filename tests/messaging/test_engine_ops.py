@@ -20,8 +20,8 @@ def test_opt_out_is_what_a_stop_does(engine: PolicyEngine) -> None:
     brands = engine.opt_out(ACCOUNT, TO, reason="error 21610")
     assert set(brands) == {BRAND, "Other"}
     assert engine.dnd.get(ACCOUNT, TO) is DndKind.PERMANENT
-    assert not engine.consent.is_granted(TO, BRAND)
-    assert not engine.consent.is_granted(TO, "Other")
+    assert not engine.consent.is_granted(TO, BRAND, account=ACCOUNT)
+    assert not engine.consent.is_granted(TO, "Other", account=ACCOUNT)
     assert engine.monitor.peek(ACCOUNT).opt_outs == before + 1
     decision = engine.check(msg())
     assert not decision.allowed
@@ -29,15 +29,15 @@ def test_opt_out_is_what_a_stop_does(engine: PolicyEngine) -> None:
     # START lifts it as after a STOP keyword.
     engine.handle_inbound(ACCOUNT, TO, "START")
     assert engine.dnd.get(ACCOUNT, TO) is None
-    assert engine.consent.is_granted(TO, BRAND)
+    assert engine.consent.is_granted(TO, BRAND, account=ACCOUNT)
 
 
 def test_opt_out_one_brand(engine: PolicyEngine) -> None:
     grant(engine)
     grant(engine, brand="Other")
     assert engine.opt_out(ACCOUNT, TO, brand="Other") == ("Other",)
-    assert engine.consent.is_granted(TO, BRAND)
-    assert not engine.consent.is_granted(TO, "Other")
+    assert engine.consent.is_granted(TO, BRAND, account=ACCOUNT)
+    assert not engine.consent.is_granted(TO, "Other", account=ACCOUNT)
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def test_21610_is_a_stop_and_returns_the_quota(
     assert result.error.code == 21610
     assert (used(engine), counted_sent(engine)) == (0, 0)
     assert engine.dnd.get(ACCOUNT, TO) is DndKind.PERMANENT
-    assert not engine.consent.is_granted(TO, BRAND)
+    assert not engine.consent.is_granted(TO, BRAND, account=ACCOUNT)
     assert engine.monitor.peek(ACCOUNT).opt_outs == 1
     later = messenger.send(msg())
     assert later.state == SendState.DENIED
@@ -149,7 +149,7 @@ def test_other_refusals_return_the_quota_without_dnd(
     assert (result.error.code, result.error.retryable) == (code, False)
     assert (used(engine), counted_sent(engine)) == (0, 0)
     assert engine.dnd.get(ACCOUNT, TO) is None
-    assert engine.consent.is_granted(TO, BRAND)
+    assert engine.consent.is_granted(TO, BRAND, account=ACCOUNT)
 
 
 def test_a_refusal_with_a_dnd_code_applies_it(
@@ -323,7 +323,7 @@ def test_21610_in_a_callback_is_an_opt_out(
     assert sid is not None
     messenger.handle_status_callback(transport.fail(sid, 21610))
     assert engine.dnd.get(ACCOUNT, TO) is DndKind.PERMANENT
-    assert not engine.consent.is_granted(TO, BRAND)
+    assert not engine.consent.is_granted(TO, BRAND, account=ACCOUNT)
 
 
 def test_unknown_sid_is_ignored_or_attributed(engine: PolicyEngine, messenger: Messenger) -> None:
@@ -401,7 +401,7 @@ def test_advanced_opt_out_verdict_is_acted_on_silently(
     assert result.honored
     assert result.reply is None  # Twilio has sent its own confirmation
     assert engine.dnd.get(ACCOUNT, TO) is DndKind.PERMANENT
-    assert not engine.consent.is_granted(TO, BRAND)
+    assert not engine.consent.is_granted(TO, BRAND, account=ACCOUNT)
     start = transport.inbound(from_=TO, to=SENDER, body="UNSTOP")
     start["OptOutType"] = "START"
     assert messenger.handle_inbound_webhook(start, account=ACCOUNT).reply is None

@@ -366,7 +366,13 @@ def main(argv: list[str] | None = None) -> int:
         with storage_uri(args.backend, folder) as uri:
             engine = PolicyEngine(storage=uri)
             for n in range(profile.contacts):
-                grant_consent(engine, contact(n), BRAND, scopes=[UseCase.ACCOUNT_NOTIFICATIONS])
+                grant_consent(
+                    engine,
+                    contact(n),
+                    BRAND,
+                    account=ACCOUNT,
+                    scopes=[UseCase.ACCOUNT_NOTIFICATIONS],
+                )
             limit = engine.ramp.limit_for(ACCOUNT)
             tasks = build_tasks(profile, rng)
             print(

@@ -27,7 +27,7 @@ SHORT_CODE = "12345"
 
 
 def test_stop_to_a_short_code_is_recorded(client: Any, app_engine: PolicyEngine) -> None:
-    grant_consent(app_engine, CONTACT, BRAND)
+    grant_consent(app_engine, CONTACT, BRAND, account=TEST_ACCOUNT_SID)
     assert send(client, **{"from": SHORT_CODE}).get_json()["allowed"]
     form = inbound_form(CONTACT, SHORT_CODE, "STOP")
     reply = message_text(post_signed(client, "/sms/inbound", form))
@@ -49,7 +49,7 @@ def test_status_callback_from_a_short_code_counts_once(client: Any) -> None:
 
 
 def test_send_from_a_short_code(client: Any, app_engine: PolicyEngine) -> None:
-    grant_consent(app_engine, CONTACT, BRAND)
+    grant_consent(app_engine, CONTACT, BRAND, account=TEST_ACCOUNT_SID)
     response = send(client, **{"from": SHORT_CODE})
     assert response.status_code == 200
     assert response.get_json()["allowed"]
@@ -97,7 +97,7 @@ def test_send_bad_input_is_a_400_naming_the_field(
 
 
 def test_canadian_province_is_accepted(client: Any, app_engine: PolicyEngine) -> None:
-    grant_consent(app_engine, CONTACT, BRAND)
+    grant_consent(app_engine, CONTACT, BRAND, account=TEST_ACCOUNT_SID)
     response = send(client, state="qc")
     assert response.status_code == 200
     assert response.get_json()["allowed"]

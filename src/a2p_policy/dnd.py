@@ -46,6 +46,7 @@ from a2p_policy.errors import (
     StorageError,
 )
 from a2p_policy.phone import normalize_phone
+from a2p_policy.retry import CONFLICT, _Conflict, until_settled
 from a2p_policy.storage.base import LogEntry, Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 
@@ -486,8 +487,12 @@ class DndManager:
         for no change), append it only if nobody appended meanwhile; retry
         otherwise. Returns the new version or None when nothing changed."""
         key = _key(account, e164)
-        for _ in range(_MAX_ATTEMPTS):
-            at = now if now is not None else self._now()
+        given: list[datetime] = [now] if now is not None else []
+
+        def step() -> int | _Conflict | None:
+            # The given time on the first attempt; a retry re-reads the clock
+            # with the state.
+            at = given.pop() if given else self._now()
             last = self._storage.last_many([key])[0]
             version = 0 if last is None else last[0]
             current = None if last is None else _decode(last).entry(at)
@@ -497,13 +502,9 @@ class DndManager:
             written = self._storage.append(
                 key, json.dumps(record, separators=(",", ":")), expect_version=version
             )
-            if written is not None:
-                return written
-            now = None  # re-read the clock with the state
-        raise StorageError(
-            f"could not record the DND change for {e164} after {_MAX_ATTEMPTS} attempts "
-            "(concurrent writers)"
-        )
+            return CONFLICT if written is None else written
+
+        return until_settled(step, what=f"the DND of {e164}", attempts=_MAX_ATTEMPTS)
 
     def __repr__(self) -> str:
         return f"DndManager(storage={self._storage!r}, clock={self._clock!r})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = [
     "A2PPolicyError",
+    "ConcurrentUpdateError",
     "ConfigurationError",
     "ConsentError",
     "DndLocked",
@@ -89,6 +90,11 @@ class SignatureError(A2PPolicyError):
 
 class StorageError(A2PPolicyError):
     """A storage backend failed; the original driver error is chained."""
+
+
+class ConcurrentUpdateError(StorageError):
+    """A change kept losing its compare-and-set race to concurrent writers
+    and gave up (nothing was changed; try again)."""
 
 
 class StorageUnavailable(StorageError):

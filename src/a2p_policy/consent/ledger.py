@@ -47,8 +47,6 @@ from __future__ import annotations
 
 import enum
 import json
-import random
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -67,6 +65,7 @@ from a2p_policy.consent.record import (
 )
 from a2p_policy.errors import ConsentError, InvalidArgument, MissingAccount, StorageError
 from a2p_policy.phone import normalize_phone
+from a2p_policy.retry import CONFLICT, _Conflict, until_settled
 from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.usecases import OptInMethod, UseCase
@@ -579,22 +578,25 @@ class ConsentLedger:
         key = self._index(phone, account)
         bkey = _brand_key(brand)
         entry = json.dumps({"key": bkey, "brand": brand}, separators=(",", ":"), ensure_ascii=False)
-        for attempt in range(MAX_ATTEMPTS):
+
+        def step() -> _Conflict | None:
             entries = self._storage.read(key)
             if any(_index_key(raw) == bkey for _, raw in entries):
-                return
+                return None
             last = entries[-1][0] if entries else 0
             if self._storage.append(key, entry, expect_version=last) is not None:
-                return
-            _backoff(attempt)
-        raise StorageError(f"could not index brand {brand!r} for {phone}: too much contention")
+                return None
+            return CONFLICT
+
+        until_settled(step, what=f"the brand index of {phone}", attempts=MAX_ATTEMPTS)
 
     def _change(
         self, phone: str, brand: str, key: str, change: _Change, account: str | None
     ) -> ConsentState | None:
         """Apply ``change`` to the current state with optimistic concurrency;
         return the new state, or None when ``change`` decided to do nothing."""
-        for attempt in range(MAX_ATTEMPTS):
+
+        def step() -> ConsentState | _Conflict | None:
             last = self._storage.last_many([key])[0]
             if last is None:
                 version, state = 0, None
@@ -608,12 +610,11 @@ class ConsentLedger:
             if version == 0:
                 self._ensure_indexed(phone, brand, account)
             written = self._storage.append(key, _encode(event, new_state), expect_version=version)
-            if written is not None:
-                return attrs.evolve(new_state, version=written)
-            _backoff(attempt)
-        raise StorageError(
-            f"could not record consent change for {phone} / {brand}: too much contention"
-        )
+            if written is None:
+                return CONFLICT
+            return attrs.evolve(new_state, version=written)
+
+        return until_settled(step, what=f"the consent of {phone} / {brand}", attempts=MAX_ATTEMPTS)
 
     # ------------------------------------------------------------ commands
     def grant(self, record: ConsentRecord) -> None:
@@ -909,8 +910,3 @@ def _index_key(raw: str) -> str | None:
         return str(data["key"])
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def _backoff(attempt: int) -> None:
-    if attempt >= 3:
-        time.sleep(random.uniform(0, min(0.0005 * attempt, 0.01)))

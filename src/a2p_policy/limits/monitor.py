@@ -65,7 +65,6 @@ SUSPENSION_EXEMPT_KINDS: frozenset[str] = frozenset(
 _log = logging.getLogger(__name__)
 
 _FIELDS = ("sent", "outcomes", "errors", "opt_outs")
-_MAX_CAS_ATTEMPTS = 32
 
 
 class HealthLevel(enum.Enum):

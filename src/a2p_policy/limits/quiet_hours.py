@@ -46,6 +46,7 @@ from a2p_policy.limits.state_packs import (
     QuietHoursPack,
 )
 from a2p_policy.phone import normalize_phone, recipient_timezones
+from a2p_policy.retry import CONFLICT, _Conflict, until_settled
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.usecases import TRANSACTIONAL_USE_CASES, UseCase
@@ -67,7 +68,6 @@ FALLBACK_ZONES: tuple[str, ...] = (
 
 _DAY = timedelta(days=1)
 _WINDOW_SECONDS = 86_400.0
-_MAX_CAS_ATTEMPTS = 32
 #: (zones, packs, minute) whose cap and window verdict are remembered.
 _FACTS_CACHE_SIZE = 4_096
 
@@ -212,7 +212,8 @@ class QuietHours:
         ctx = self._context(phone, at, use_case, state, subject)
         if isinstance(ctx, QuietHoursResult):
             return ctx
-        for _ in range(_MAX_CAS_ATTEMPTS):
+
+        def step() -> QuietHoursResult | _Conflict:
             raw, history = self._history(ctx)
             result = self._decide(ctx, history)
             if not result.allowed or ctx.cap is None:
@@ -223,7 +224,9 @@ class QuietHours:
                 ctx.key, raw, json.dumps(new), _WINDOW_SECONDS + 3600.0
             ):
                 return attrs.evolve(result, sent_in_24h=len(recent) + 1)
-        raise StorageError(f"frequency record of {ctx.phone} kept changing; try again")
+            return CONFLICT
+
+        return until_settled(step, what=f"frequency record of {ctx.phone}")
 
     def check_shared(
         self,

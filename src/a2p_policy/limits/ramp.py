@@ -60,6 +60,7 @@ from a2p_policy.limits._common import (
     local_midnight_utc,
     next_local_midnight,
 )
+from a2p_policy.retry import CONFLICT, _Conflict, until_settled
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.uri import resolve_storage
 
@@ -84,7 +85,6 @@ _DAY = timedelta(days=1)
 _SECONDS_PER_DAY = 86_400.0
 #: Counters are garbage-collected about two days after their window.
 _COUNTER_TTL = 2 * _SECONDS_PER_DAY + 3600.0
-_MAX_CAS_ATTEMPTS = 64
 
 
 class RampMode(enum.Enum):
@@ -526,7 +526,8 @@ class RampUpLimiter:
     def _reserve_level(self, account: str, count: int, now: datetime) -> Grant:
         state_key = self._key("state", account)
         now_ts = now.timestamp()
-        for _ in range(_MAX_CAS_ATTEMPTS):
+
+        def step() -> Grant | _Conflict:
             raw, override_raw = self.storage.get_many([state_key, self._key("override", account)])
             stored = _LevelState.load(raw)
             override = self._parse_override(override_raw)
@@ -537,7 +538,7 @@ class RampUpLimiter:
                 used = self.storage.get_counter(self._level_counter(account, state))
                 return Grant(0, count, limit, used, until, state.level, until)
             if state != stored and not self.storage.compare_and_set(state_key, raw, state.dump()):
-                continue  # another worker moved the state: look again
+                return CONFLICT  # another worker moved the state: look again
             assert state.window_start is not None
             key = self._level_counter(account, state)
             granted, used = self.storage.reserve(key, count, limit, _COUNTER_TTL)
@@ -553,6 +554,5 @@ class RampUpLimiter:
                 until = datetime.fromtimestamp(restricted.restricted_until or now_ts, UTC)
                 return Grant(granted, count - granted, limit, used, until, state.level, until)
             return Grant(granted, count - granted, limit, used, window_end, state.level)
-        raise StorageError(
-            f"ramp state for account {account!r} kept changing under contention; try again"
-        )
+
+        return until_settled(step, what=f"ramp state of account {account!r}")

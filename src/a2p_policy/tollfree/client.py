@@ -39,6 +39,7 @@ from typing import Any
 from a2p_policy.clock import Clock, SystemClock
 from a2p_policy.errors import A2PPolicyError, InvalidArgument, StorageError, TollFreeApiError
 from a2p_policy.findings import Finding, Severity
+from a2p_policy.retry import CONFLICT, _Conflict, until_settled
 from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.tollfree.events import VerificationEvent
@@ -440,22 +441,24 @@ class TollFreeVerificationClient:
         return None if raw is None else _decode_state(key, raw)
 
     def _forget(self, sid: str) -> None:
-        for _ in range(_MAX_CAS_RETRIES):
+        def step() -> _Conflict | None:
             raw = self._storage.get(self._key("rec", sid))
             if raw is None:
-                return
+                return None
             state = _decode_state(self._key("rec", sid), raw)
-            if self._storage.compare_and_set(self._key("rec", sid), raw, None):
-                v = TollFreeVerification.from_api(state["v"])
-                pn = v.tollfree_phone_number_sid
-                if pn:
-                    self._storage.compare_and_set(self._key("pn", pn), sid, None)
-                    name = normalize_business_name(v.business_name or "") or "-"
-                    counts = self._storage.get_counts([self._key("biz", name)])[0]
-                    if counts.get(pn, 0) > 0:
-                        self._storage.add_counts(self._key("biz", name), {pn: -1})
-                return
-        raise InvalidArgument(f"could not forget {sid}: too much contention")  # pragma: no cover
+            if not self._storage.compare_and_set(self._key("rec", sid), raw, None):
+                return CONFLICT
+            v = TollFreeVerification.from_api(state["v"])
+            pn = v.tollfree_phone_number_sid
+            if pn:
+                self._storage.compare_and_set(self._key("pn", pn), sid, None)
+                name = normalize_business_name(v.business_name or "") or "-"
+                counts = self._storage.get_counts([self._key("biz", name)])[0]
+                if counts.get(pn, 0) > 0:
+                    self._storage.add_counts(self._key("biz", name), {pn: -1})
+            return None
+
+        until_settled(step, what=f"the record of {sid}", attempts=_MAX_CAS_RETRIES)
 
     @staticmethod
     def _from_event(event: VerificationEvent) -> TollFreeVerification:
@@ -503,7 +506,8 @@ class TollFreeVerificationClient:
         key = self._key("rec", incoming.sid)
         new_key = [_micros(at), STATUS_RANK[incoming.status], incoming.status.value, tiebreak]
         new_json = incoming.to_api_json()
-        for _ in range(_MAX_CAS_RETRIES):
+
+        def step() -> TollFreeVerification | _Conflict:
             raw = self._storage.get(key)
             if raw is None:
                 state: dict[str, Any] = {
@@ -521,9 +525,9 @@ class TollFreeVerificationClient:
             value = json.dumps(state, sort_keys=True)
             if value == raw or self._storage.compare_and_set(key, raw, value):
                 return TollFreeVerification.from_api(state["v"])
-        raise InvalidArgument(
-            f"could not update {incoming.sid}: too much contention"
-        )  # pragma: no cover
+            return CONFLICT
+
+        return until_settled(step, what=f"the record of {incoming.sid}", attempts=_MAX_CAS_RETRIES)
 
     def __repr__(self) -> str:
         return f"TollFreeVerificationClient({self._transport!r})"

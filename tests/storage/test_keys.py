@@ -127,3 +127,21 @@ def test_one_escaping_function() -> None:
 def test_unescape_refuses_a_hashed_part() -> None:
     with pytest.raises(InvalidArgument):
         unescape_key_part(make_key("x" * 600))
+
+
+def test_cache_never_lets_a_non_str_part_through() -> None:
+    class Text(str):
+        pass
+
+    assert make_key("ns", "acct") == "ns:acct"  # cached
+    with pytest.raises(InvalidArgument):
+        make_key("ns", Text("acct"))
+    with pytest.raises(InvalidArgument):
+        make_key("ns", ["acct"])  # type: ignore[arg-type]
+
+
+@given(parts)
+def test_cached_and_uncached_keys_agree(ps: list[str]) -> None:
+    from a2p_policy.storage.base import _build_key
+
+    assert make_key(*ps) == make_key(*ps) == _build_key(tuple(ps))

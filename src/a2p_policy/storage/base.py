@@ -44,6 +44,7 @@ Errors
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -321,6 +322,23 @@ def make_key(*parts: str) -> str:
     SHA-256 collision): an escaped part never contains ``:`` nor starts with
     ``%H``. A tuple that cannot fit even then raises InvalidArgument.
     """
+    try:
+        size = len(":".join(parts))
+    except TypeError:  # a part that is not text: refused by _build_key
+        return _build_key(parts)
+    if size > MAX_KEY_LENGTH:  # long keys are not cached (bounded memory)
+        return _build_key(parts)
+    return _cached_key(*parts)
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _cached_key(*parts: str) -> str:
+    """:func:`make_key` of short keys seen recently: a pure function of its
+    parts (``typed``: a ``str`` subclass never hits a ``str``'s entry)."""
+    return _build_key(parts)
+
+
+def _build_key(parts: tuple[str, ...]) -> str:
     if not parts:
         raise InvalidArgument("make_key needs at least one part")
     for p in parts:

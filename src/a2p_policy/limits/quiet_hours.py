@@ -37,7 +37,7 @@ import attrs
 
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.errors import ConfigurationError, InvalidArgument, StorageError
-from a2p_policy.limits._common import key_part, load_zone
+from a2p_policy.limits._common import load_zone
 from a2p_policy.limits.state_packs import (
     AREA_CODE_STATES,
     FEDERAL_TCPA,
@@ -47,7 +47,7 @@ from a2p_policy.limits.state_packs import (
 )
 from a2p_policy.phone import normalize_phone, recipient_timezones
 from a2p_policy.retry import CONFLICT, _Conflict, until_settled
-from a2p_policy.storage.base import Storage
+from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.usecases import TRANSACTIONAL_USE_CASES, UseCase
 from a2p_policy.validation import check_state
@@ -174,7 +174,7 @@ class QuietHours:
         self.horizon_days = horizon_days
         self.storage = resolve_storage(storage)
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self._prefix = key_part(prefix) if isinstance(prefix, str) and prefix else "quiet"
+        self._prefix = prefix if isinstance(prefix, str) and prefix else "quiet"
         self._facts: dict[
             tuple[object, ...],
             tuple[tuple[QuietHoursPack, ...], int | None, str | None],
@@ -283,9 +283,7 @@ class QuietHours:
             return QuietHoursResult(True, when, "no quiet-hours rule configured", zones, when, st)
         at_ts = when.timestamp()
         cap, blocked = self._minute_facts(zones, packs, when, at_ts)
-        key = ":".join(
-            (self._prefix, "freq", key_part(e164), key_part(subject) if subject else "*")
-        )
+        key = make_key(self._prefix, "freq", e164, *((subject,) if subject else ()))
         return _Context(e164, when, at_ts, st, zones, packs, cap, key, blocked)
 
     def _minute_facts(

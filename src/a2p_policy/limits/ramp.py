@@ -55,13 +55,12 @@ from a2p_policy.limits._common import (
     MAX_ACCOUNT_LENGTH,
     check_account,
     check_count,
-    key_part,
     load_zone,
     local_midnight_utc,
     next_local_midnight,
 )
 from a2p_policy.retry import CONFLICT, _Conflict, until_settled
-from a2p_policy.storage.base import Storage
+from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 
 __all__ = [
@@ -271,7 +270,7 @@ class RampUpLimiter:
         self.schedule = schedule
         self.storage = resolve_storage(storage)
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self._prefix = key_part(prefix)
+        self._prefix = prefix
         self._day_cache: tuple[datetime, datetime, date, str] | None = None
 
     def __repr__(self) -> str:
@@ -279,7 +278,7 @@ class RampUpLimiter:
 
     # ------------------------------------------------------------ keys
     def _key(self, kind: str, account: str, *rest: str) -> str:
-        return ":".join((self._prefix, kind, key_part(account), *rest))
+        return make_key(self._prefix, kind, account, *rest)
 
     def _now(self) -> datetime:
         return ensure_aware(self.clock.now(), "clock.now()")
@@ -459,10 +458,8 @@ class RampUpLimiter:
 
     def _calendar(self, account: str, now: datetime) -> tuple[int, int, str, datetime]:
         """(limit, day, counter key, resets_at) for ``now``: one storage read."""
-        part = key_part(account)
-        prefix = self._prefix
         start_raw, override_raw = self.storage.get_many(
-            [f"{prefix}:start:{part}", f"{prefix}:override:{part}"]
+            [self._key("start", account), self._key("override", account)]
         )
         today, iso, resets_at = self._local_day(now)
         if start_raw is None:
@@ -476,7 +473,7 @@ class RampUpLimiter:
             assert limit is not None
         else:
             limit = self.schedule.limit_for_day(day)
-        return limit, day, f"{prefix}:count:{part}:{iso}", resets_at
+        return limit, day, self._key("count", account, iso), resets_at
 
     def _reserve_calendar(self, account: str, count: int, now: datetime) -> Grant:
         limit, day, key, resets_at = self._calendar(account, now)

@@ -105,7 +105,11 @@ def _configured_uri(config: pytest.Config) -> str | None:
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     uri = _configured_uri(config)
-    return f"a2p_policy: a2p_storage = {uri}" if uri else None
+    if not uri:
+        return None
+    from a2p_policy.storage.uri import redact_uri
+
+    return f"a2p_policy: a2p_storage = {redact_uri(uri)}"  # never print a password
 
 
 @pytest.fixture

@@ -666,7 +666,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_demo, _add_text_commands, _add_tfv, _add_audit, _add_storage):
+        add(sub, common)
+    return parser
 
+
+_Subparsers = Any  # argparse's _SubParsersAction (private type)
+
+
+def _add_demo(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "demo",
         parents=[common],
@@ -685,6 +693,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=_cmd_demo)
 
+
+def _add_text_commands(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("lint", parents=[common], help="lint a message body (exit 1 on BLOCK)")
     p.add_argument("text", metavar="TEXT", help="the message body, or - for stdin")
     p.add_argument("--brand", help="the brand that obtained consent")
@@ -708,6 +718,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", metavar="TEXT", help="the inbound body, or - for stdin")
     p.set_defaults(handler=_cmd_keyword)
 
+
+def _add_tfv(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("tfv", parents=[common], help="toll-free verification tools")
     tfv = p.add_subparsers(dest="tfv_command", metavar="COMMAND", parser_class=_Parser)
     q = tfv.add_parser(
@@ -722,6 +734,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.set_defaults(handler=_cmd_tfv_check)
 
+
+def _add_audit(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("audit", parents=[common], help="audit an opt-in form, privacy or terms")
     audit = p.add_subparsers(dest="what", metavar="KIND", parser_class=_Parser)
     q = audit.add_parser("optin", parents=[common], help="an opt-in form's text")
@@ -735,12 +749,13 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("file", metavar="FILE", help="a text or HTML file, or - for stdin")
         q.set_defaults(handler=_cmd_audit)
 
+
+def _add_storage(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("storage", parents=[common], help="storage tools")
     storage = p.add_subparsers(dest="storage_command", metavar="COMMAND", parser_class=_Parser)
     q = storage.add_parser("migrate", parents=[common], help="the PostgreSQL schema (with --print)")
     q.add_argument("--print", action="store_true", help="print the SQL script")
     q.set_defaults(handler=_cmd_storage_migrate)
-    return parser
 
 
 @functools.lru_cache(maxsize=1)

@@ -427,28 +427,7 @@ def consent_records(
             "express": the_express,
             "account": draw(_strategy(account, st.none())),
         }
-        web = the_method in (OptInMethod.WEB_FORM, OptInMethod.MOBILE_QR_CODE)
-        if the_method is OptInMethod.WEB_FORM or (web and draw(optional)):
-            data["source_url"] = f"{site}/{draw(st.sampled_from(_data.OPT_IN_PATHS[:3]))}"
-        if draw(optional):
-            data["name"] = draw(st.sampled_from(("Jordan Lee", "Sam Rivera", "Alex Chen")))
-        if draw(optional):
-            data["email"] = f"contact{draw(st.integers(1, 999))}@example.com"
-        if draw(optional):
-            data["address"] = f"{draw(st.integers(1, 9999))} Main Street, Springfield"
-        if web and draw(optional):
-            data["ip_address"] = draw(st.ip_addresses(v=4).map(str))
-        if the_method is OptInMethod.VIA_TEXT and draw(optional):
-            data["keyword"] = draw(st.sampled_from(("START", "JOIN", "ALERTS")))
-        if the_method in (OptInMethod.VERBAL, OptInMethod.PAPER_FORM) and draw(optional):
-            data["details"] = "Script read at the front desk; agreement noted in the CRM."
-        if draw(optional):
-            data["consent_text"] = (
-                f"I agree to receive text messages from {the_brand}. Msg frequency varies. "
-                "Msg & data rates may apply. Reply HELP for help, STOP to opt out."
-            )
-        if draw(optional):
-            data["evidence_url"] = f"{site}/evidence/{draw(st.integers(1, 99_999))}.png"
+        data.update(_evidence(draw, the_method, str(the_brand), site, optional))
         return ConsentRecord(**data)
 
     result: st.SearchStrategy[ConsentRecord] = records()
@@ -496,6 +475,37 @@ _NOISY_TEXT = st.text(
 ).filter(lambda s: bool(s.strip()))
 
 
+def _evidence(
+    draw: st.DrawFn, method: OptInMethod, brand: str, site: str, optional: st.SearchStrategy[bool]
+) -> dict[str, Any]:
+    """The evidence fields of a consent record (each present when
+    ``optional`` draws True; the source URL of a web form always)."""
+    out: dict[str, Any] = {}
+    web = method in (OptInMethod.WEB_FORM, OptInMethod.MOBILE_QR_CODE)
+    if method is OptInMethod.WEB_FORM or (web and draw(optional)):
+        out["source_url"] = f"{site}/{draw(st.sampled_from(_data.OPT_IN_PATHS[:3]))}"
+    if draw(optional):
+        out["name"] = draw(st.sampled_from(("Jordan Lee", "Sam Rivera", "Alex Chen")))
+    if draw(optional):
+        out["email"] = f"contact{draw(st.integers(1, 999))}@example.com"
+    if draw(optional):
+        out["address"] = f"{draw(st.integers(1, 9999))} Main Street, Springfield"
+    if web and draw(optional):
+        out["ip_address"] = draw(st.ip_addresses(v=4).map(str))
+    if method is OptInMethod.VIA_TEXT and draw(optional):
+        out["keyword"] = draw(st.sampled_from(("START", "JOIN", "ALERTS")))
+    if method in (OptInMethod.VERBAL, OptInMethod.PAPER_FORM) and draw(optional):
+        out["details"] = "Script read at the front desk; agreement noted in the CRM."
+    if draw(optional):
+        out["consent_text"] = (
+            f"I agree to receive text messages from {brand}. Msg frequency varies. "
+            "Msg & data rates may apply. Reply HELP for help, STOP to opt out."
+        )
+    if draw(optional):
+        out["evidence_url"] = f"{site}/evidence/{draw(st.integers(1, 99_999))}.png"
+    return out
+
+
 def tollfree_requests(
     *,
     clean: bool = True,
@@ -531,111 +541,133 @@ def tollfree_requests(
         st.text(_HEX, min_size=32, max_size=32).map(lambda h: "PN" + h),
     )
 
-    @st.composite
-    def requests(draw: st.DrawFn) -> TollFreeVerificationRequest:
-        first = draw(st.sampled_from(_data.BRAND_FIRST_WORDS))
-        second = draw(st.sampled_from(_data.BRAND_SECOND_WORDS))
-        brand = f"{first} {second}"
-        name = brand + draw(st.sampled_from(_data.LEGAL_SUFFIXES))
-        slug = _slug(brand)
-        site = f"https://www.{slug}.com"
-        categories = (
-            list(dict.fromkeys(u.value for u in use_cases))
-            if use_cases is not None
-            else draw(
-                st.lists(
-                    st.sampled_from([u.value for u in UseCase]),
-                    min_size=1,
-                    max_size=2,
-                    unique=True,
-                )
-            )
-        )
-        subject = draw(st.sampled_from(_data.SUMMARY_SUBJECTS))
-        summary = (
-            f"{brand} sends {subject} to customers who signed up on our website, "
-            f"about {draw(st.integers(1, 30))} messages per month."
-        )
-        sample = f"{brand}: {draw(notification_bodies())} Reply STOP to opt out."
-
-        def text(value: str, limit: int) -> str:
-            if clean or not draw(st.booleans()):
-                return value
-            return draw(_NOISY_TEXT)[:limit]
-
-        params: dict[str, Any] = {
-            "business_name": text(name, 500),
-            "business_website": site,
-            "notification_email": f"compliance@{slug}.com",
-            "use_case_categories": categories,
-            "use_case_summary": text(summary, 500),
-            "production_message_sample": text(sample, 1000),
-            "opt_in_image_urls": [
-                f"{site}/{p}"
-                for p in draw(
-                    st.lists(
-                        st.sampled_from(_data.OPT_IN_PATHS), min_size=1, max_size=2, unique=True
-                    )
-                )
-            ],
-            "opt_in_type": draw(st.sampled_from([m.value for m in OptInMethod])),
-            "message_volume": draw(st.sampled_from(MESSAGE_VOLUMES)),
-            "tollfree_phone_number_sid": draw(pn),
-        }
-        with_profile = customer_profile if customer_profile is not None else draw(st.booleans())
-        if with_profile:
-            params["customer_profile_sid"] = "BU" + draw(st.text(_HEX, min_size=32, max_size=32))
-        else:
-            params.update(
-                business_street_address=f"{draw(st.integers(1, 9999))} Main Street",
-                business_city=draw(st.sampled_from(("Springfield", "Portland", "Toronto"))),
-                business_state_province_region=draw(st.sampled_from(("OR", "CA", "ON"))),
-                business_postal_code=draw(st.sampled_from(("97201", "94105", "M5V 2T6"))),
-                business_country=draw(st.sampled_from(("US", "CA"))),
-                business_contact_first_name=draw(st.sampled_from(("Jordan", "Sam", "Alex"))),
-                business_contact_last_name=draw(st.sampled_from(("Lee", "Rivera", "Chen"))),
-                business_contact_email=f"owner@{slug}.com",
-                business_contact_phone=draw(phone_numbers()),
-            )
-            if draw(st.booleans()):
-                params["business_street_address2"] = f"Suite {draw(st.integers(1, 900))}"
-        the_type = business_type or draw(st.sampled_from(BUSINESS_TYPES))
-        params["business_type"] = the_type
-        if the_type != "SOLE_PROPRIETOR" or draw(st.booleans()):
-            params.update(
-                business_registration_number=f"{draw(st.integers(10, 99))}-"
-                f"{draw(st.integers(1_000_000, 9_999_999))}",
-                business_registration_authority="EIN",
-                business_registration_country="US",
-            )
-        if draw(st.booleans()):
-            params["opt_in_confirmation_message"] = (
-                f"{brand}: You are subscribed to account alerts. Msg frequency varies. "
-                "Msg & data rates may apply. Reply HELP for help, STOP to opt out."
-            )
-        if draw(st.booleans()):
-            params["help_message_sample"] = (
-                f"{brand}: for help call us or visit {site}/help. Reply STOP to opt out."
-            )
-        if draw(st.booleans()):
-            params["privacy_policy_url"] = f"{site}/privacy"
-            params["terms_and_conditions_url"] = f"{site}/terms"
-        if draw(st.booleans()):
-            params["doing_business_as"] = brand
-        if draw(st.booleans()):
-            params["opt_in_keywords"] = draw(
-                st.lists(st.sampled_from(("START", "JOIN", "ALERTS")), min_size=1, unique=True)
-            )
-        if draw(st.booleans()):
-            params["external_reference_id"] = draw(
-                st.text(string.ascii_letters + string.digits, min_size=1, max_size=20)
-            )
-        if draw(st.booleans()):
-            params["age_gated_content"] = False
-        return TollFreeVerificationRequest(**params)
-
-    result: st.SearchStrategy[TollFreeVerificationRequest] = requests()
+    result: st.SearchStrategy[TollFreeVerificationRequest] = _requests(
+        clean, customer_profile, use_cases, business_type, pn
+    )
     return result
+
+
+@st.composite
+def _requests(
+    draw: st.DrawFn,
+    clean: bool,
+    customer_profile: bool | None,
+    use_cases: Sequence[UseCase] | None,
+    business_type: str | None,
+    pn: st.SearchStrategy[str],
+) -> TollFreeVerificationRequest:
+    """One request for :func:`tollfree_requests` (arguments checked there)."""
+    first = draw(st.sampled_from(_data.BRAND_FIRST_WORDS))
+    second = draw(st.sampled_from(_data.BRAND_SECOND_WORDS))
+    brand = f"{first} {second}"
+    name = brand + draw(st.sampled_from(_data.LEGAL_SUFFIXES))
+    slug = _slug(brand)
+    site = f"https://www.{slug}.com"
+    categories = (
+        list(dict.fromkeys(u.value for u in use_cases))
+        if use_cases is not None
+        else draw(
+            st.lists(
+                st.sampled_from([u.value for u in UseCase]),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
+        )
+    )
+    subject = draw(st.sampled_from(_data.SUMMARY_SUBJECTS))
+    summary = (
+        f"{brand} sends {subject} to customers who signed up on our website, "
+        f"about {draw(st.integers(1, 30))} messages per month."
+    )
+    sample = f"{brand}: {draw(notification_bodies())} Reply STOP to opt out."
+
+    def text(value: str, limit: int) -> str:
+        if clean or not draw(st.booleans()):
+            return value
+        return draw(_NOISY_TEXT)[:limit]
+
+    params: dict[str, Any] = {
+        "business_name": text(name, 500),
+        "business_website": site,
+        "notification_email": f"compliance@{slug}.com",
+        "use_case_categories": categories,
+        "use_case_summary": text(summary, 500),
+        "production_message_sample": text(sample, 1000),
+        "opt_in_image_urls": [
+            f"{site}/{p}"
+            for p in draw(
+                st.lists(st.sampled_from(_data.OPT_IN_PATHS), min_size=1, max_size=2, unique=True)
+            )
+        ],
+        "opt_in_type": draw(st.sampled_from([m.value for m in OptInMethod])),
+        "message_volume": draw(st.sampled_from(MESSAGE_VOLUMES)),
+        "tollfree_phone_number_sid": draw(pn),
+    }
+    with_profile = customer_profile if customer_profile is not None else draw(st.booleans())
+    if with_profile:
+        params["customer_profile_sid"] = "BU" + draw(st.text(_HEX, min_size=32, max_size=32))
+    else:
+        params.update(_address_params(draw, slug))
+    the_type = business_type or draw(st.sampled_from(BUSINESS_TYPES))
+    params["business_type"] = the_type
+    if the_type != "SOLE_PROPRIETOR" or draw(st.booleans()):
+        params.update(
+            business_registration_number=f"{draw(st.integers(10, 99))}-"
+            f"{draw(st.integers(1_000_000, 9_999_999))}",
+            business_registration_authority="EIN",
+            business_registration_country="US",
+        )
+    params.update(_optional_request_params(draw, brand, site))
+    return TollFreeVerificationRequest(**params)
+
+
+def _address_params(draw: st.DrawFn, slug: str) -> dict[str, Any]:
+    """The business address and contact fields (no customer profile)."""
+    params: dict[str, Any] = {
+        "business_street_address": f"{draw(st.integers(1, 9999))} Main Street",
+        "business_city": draw(st.sampled_from(("Springfield", "Portland", "Toronto"))),
+        "business_state_province_region": draw(st.sampled_from(("OR", "CA", "ON"))),
+        "business_postal_code": draw(st.sampled_from(("97201", "94105", "M5V 2T6"))),
+        "business_country": draw(st.sampled_from(("US", "CA"))),
+        "business_contact_first_name": draw(st.sampled_from(("Jordan", "Sam", "Alex"))),
+        "business_contact_last_name": draw(st.sampled_from(("Lee", "Rivera", "Chen"))),
+        "business_contact_email": f"owner@{slug}.com",
+        "business_contact_phone": draw(phone_numbers()),
+    }
+    if draw(st.booleans()):
+        params["business_street_address2"] = f"Suite {draw(st.integers(1, 900))}"
+    return params
+
+
+def _optional_request_params(draw: st.DrawFn, brand: str, site: str) -> dict[str, Any]:
+    """The optional fields of a request, each present or not."""
+    params: dict[str, Any] = {}
+    if draw(st.booleans()):
+        params["opt_in_confirmation_message"] = (
+            f"{brand}: You are subscribed to account alerts. Msg frequency varies. "
+            "Msg & data rates may apply. Reply HELP for help, STOP to opt out."
+        )
+    if draw(st.booleans()):
+        params["help_message_sample"] = (
+            f"{brand}: for help call us or visit {site}/help. Reply STOP to opt out."
+        )
+    if draw(st.booleans()):
+        params["privacy_policy_url"] = f"{site}/privacy"
+        params["terms_and_conditions_url"] = f"{site}/terms"
+    if draw(st.booleans()):
+        params["doing_business_as"] = brand
+    if draw(st.booleans()):
+        params["opt_in_keywords"] = draw(
+            st.lists(st.sampled_from(("START", "JOIN", "ALERTS")), min_size=1, unique=True)
+        )
+    if draw(st.booleans()):
+        params["external_reference_id"] = draw(
+            st.text(string.ascii_letters + string.digits, min_size=1, max_size=20)
+        )
+    if draw(st.booleans()):
+        params["age_gated_content"] = False
+    return params
 
 
 # ----------------------------------------------------------------- inbound

@@ -2,9 +2,16 @@
 
 Routes
 
+Every route goes through one :class:`~a2p_policy.Messenger` (the engine plus
+an outbound transport: the in-memory fake by default, Twilio's API with
+``A2P_TRANSPORT=twilio``), so the whole loop is here: decision, composed
+body, send, status callback, STOP, DND.
+
 ``POST /sms/inbound``
     Twilio's inbound-message webhook. Verifies ``X-Twilio-Signature``
     against the public URL, parses the form, lets the engine act on it
+    (de-duplicated by ``MessageSid``: a retried or replayed webhook changes
+    nothing)
     (STOP: permanent do-not-disturb and consent revoked; START: lifted; HELP:
     the help reply) and answers TwiML: ``<Response><Message>reply</Message>
     </Response>`` or an empty ``<Response/>``. When Advanced Opt-Out is on,
@@ -17,9 +24,12 @@ Routes
     callback twice; it counts once). Answers JSON.
 ``POST /send``
     JSON in (``account``, ``from``, ``to``, ``body``, ``brand``, optional
-    ``kind``, ``use_case``, ``state``): authorizes one message and answers the
-    decision as JSON. Protected by a bearer token when ``A2P_SEND_TOKEN`` is
-    set. The caller sends ``decision.body`` through Twilio when ``allowed``.
+    ``kind``, ``use_case``, ``state``, ``idempotency_key``): authorizes one
+    message, sends the composed body through the transport when allowed, and
+    answers the decision as JSON with ``sent``, ``sid``, ``state`` (sent,
+    denied, deferred, refused, retry, uncertain) and ``retry_at``. The same
+    ``idempotency_key`` never sends twice. Protected by a bearer token when
+    ``A2P_SEND_TOKEN`` is set.
 ``GET /healthz``
     200 when the storage answers, else 503.
 
@@ -53,6 +63,11 @@ Configuration (environment variables, or keyword arguments of
     as).
 ``A2P_SEND_TOKEN``
     Bearer token required by ``/send`` when set.
+``A2P_TRANSPORT`` (``memory``, default, or ``twilio``)
+    Where ``/send`` sends: the in-memory fake (nothing leaves; see
+    ``app.extensions["a2p_transport"].sent``) or Twilio's API
+    (``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``; needs
+    ``pip install a2p-policy[twilio]``).
 
 Run: ``cd examples/webhook_app && TWILIO_AUTH_TOKEN=... flask --app app run``.
 """
@@ -71,10 +86,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 from a2p_policy import (
     A2PPolicyError,
     Decision,
+    InMemoryMessagingTransport,
+    MessageTransport,
+    Messenger,
     OutboundMessage,
     PolicyEngine,
+    SendResult,
     SignatureError,
     StorageError,
+    TwilioMessagingTransport,
     parse_inbound_message,
     parse_status_callback,
 )
@@ -82,7 +102,7 @@ from a2p_policy.errors import ConfigurationError
 from a2p_policy.validation import field_of
 from a2p_policy.webhooks import public_url, verify_twilio_signature
 
-__all__ = ["Settings", "create_app", "decision_to_json"]
+__all__ = ["Settings", "create_app", "decision_to_json", "send_result_to_json"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -99,6 +119,8 @@ class Settings:
     account: str | None = None
     brand: str | None = None
     send_token: str | None = None
+    transport: str = "memory"
+    account_sid: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,7 +135,12 @@ class Settings:
             raise ConfigurationError(
                 f"A2P_TRUST_FORWARDED must be true or false, not {forwarded!r}"
             )
+        transport = env.get("A2P_TRANSPORT", "").strip().lower() or "memory"
+        if transport not in ("memory", "twilio"):
+            raise ConfigurationError(f"A2P_TRANSPORT must be memory or twilio, not {transport!r}")
         return cls(
+            transport=transport,
+            account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip() or None,
             auth_token=token,
             storage_uri=env.get("A2P_STORAGE_URI", "").strip() or "memory://",
             public_base_url=env.get("PUBLIC_BASE_URL", "").strip() or None,
@@ -147,6 +174,30 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
         "initial": decision.initial,
         "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
     }
+
+
+def send_result_to_json(result: SendResult) -> dict[str, Any]:
+    """A send as JSON-ready data: the decision's fields, and what was sent."""
+    data: dict[str, Any] = decision_to_json(result.decision) if result.decision else {}
+    data.update(
+        sent=result.sent,
+        sid=result.sid,
+        state=result.state,
+        duplicate=result.duplicate,
+        retry_at=result.retry_at.isoformat() if result.retry_at else data.get("retry_at"),
+        error=str(result.error) if result.error is not None else None,
+    )
+    return data
+
+
+def _transport(config: Settings, engine: PolicyEngine) -> MessageTransport:
+    if config.transport == "twilio":
+        from twilio.rest import Client
+
+        if not config.account_sid:
+            raise ConfigurationError("A2P_TRANSPORT=twilio needs TWILIO_ACCOUNT_SID")
+        return TwilioMessagingTransport(Client(config.account_sid, config.auth_token))
+    return InMemoryMessagingTransport(clock=engine.clock)
 
 
 def _twiml(reply: str | None) -> Response:
@@ -184,18 +235,28 @@ def create_app(
     settings: Settings | None = None,
     *,
     engine: PolicyEngine | None = None,
+    transport: MessageTransport | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Flask:
     """Build the app. ``settings`` default to the environment
     (:meth:`Settings.from_env`); ``engine`` defaults to a PolicyEngine on
-    ``settings.storage_uri``."""
+    ``settings.storage_uri``; ``transport`` to the one ``settings`` name."""
     config = settings if settings is not None else Settings.from_env(environ)
     if not config.auth_token:
         raise ConfigurationError("auth_token must be set: webhooks cannot be verified without it")
     policy = engine if engine is not None else PolicyEngine(storage=config.storage_uri)
+    outbound = transport if transport is not None else _transport(config, policy)
+    callback_url = (
+        f"{config.public_base_url.rstrip('/')}/sms/status" if config.public_base_url else None
+    )
+    messenger = Messenger(
+        policy, outbound, status_callback=callback_url, default_account=config.account
+    )
     app = Flask(__name__)
     app.extensions["a2p_engine"] = policy
     app.extensions["a2p_settings"] = config
+    app.extensions["a2p_transport"] = outbound
+    app.extensions["a2p_messenger"] = messenger
 
     def verified_form() -> dict[str, str] | None:
         """The form (first value of each field) when the signature is
@@ -229,19 +290,12 @@ def create_app(
             return _library_error(exc)
         if not _is_phone(message.from_):
             return _twiml(None)
-        # With Advanced Opt-Out, Twilio has classified the message and sent
-        # its own reply: act on Twilio's verdict and stay silent.
-        advanced = message.opt_out_type is not None
-        body = message.opt_out_type.value if message.opt_out_type is not None else message.body
-        result = policy.handle_inbound(
-            account_for(message.account_sid),
-            message.from_,
-            body,
-            brand=config.brand,
-            to=message.to if _is_phone(message.to) else None,
-            message_sid=message.message_sid,  # a retried or replayed webhook changes nothing
+        # The Messenger acts on Advanced Opt-Out verdicts silently (Twilio
+        # replied already) and de-duplicates by MessageSid.
+        result = messenger.handle_inbound_webhook(
+            form, account=account_for(message.account_sid), brand=config.brand
         )
-        return _twiml(None if advanced else result.reply)
+        return _twiml(result.reply)
 
     @app.post("/sms/status")
     def status() -> Response:
@@ -254,13 +308,8 @@ def create_app(
             return _library_error(exc)
         if not _is_phone(callback.to):
             return jsonify(counted=False, duplicate=False, ignored="not an SMS recipient")
-        result = policy.record_status(
-            account_for(callback.account_sid),
-            callback.to,
-            callback.status.value,
-            callback.error_code,
-            message_sid=callback.message_sid,
-        )
+        # Account and phone from the send when the Messenger sent it.
+        result = messenger.handle_status_callback(form, account=account_for(callback.account_sid))
         return jsonify(
             counted=result.counted,
             duplicate=result.duplicate,
@@ -295,7 +344,8 @@ def create_app(
             )
         except A2PPolicyError as exc:
             return _library_error(exc, _SEND_KEYS)
-        return jsonify(decision_to_json(policy.authorize(message)))
+        key: Any = data.get("idempotency_key")
+        return jsonify(send_result_to_json(messenger.send(message, idempotency_key=key)))
 
     @app.get("/healthz")
     def healthz() -> Response:

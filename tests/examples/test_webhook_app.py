@@ -533,3 +533,29 @@ def test_replayed_signed_start_never_undoes_a_later_stop(
     decision = send(client).get_json()
     assert not decision["allowed"]
     assert "dnd.permanent" in [v["code"] for v in decision["violations"]]
+
+
+def test_the_whole_loop_through_the_messenger(client: Any, app_engine: PolicyEngine) -> None:
+    """/send sends the composed body through the (fake) transport, the
+    status callback Twilio would post is counted once, and a STOP stops the
+    next send."""
+    transport = client.application.extensions["a2p_transport"]
+    grant_consent(app_engine, CONTACT, BRAND, account=TEST_ACCOUNT_SID)
+    first = send(client, idempotency_key="order-1").get_json()
+    assert first["sent"]
+    assert first["state"] == "sent"
+    assert [m.body for m in transport.sent] == [first["body"]]
+    assert first["body"].endswith("Reply STOP to unsubscribe")
+    again = send(client, idempotency_key="order-1").get_json()
+    assert again["duplicate"]
+    assert len(transport.sent) == 1  # never sent twice
+    callback = transport.deliver(first["sid"])
+    counted = post_signed(client, "/sms/status", callback).get_json()
+    assert counted["counted"]
+    assert post_signed(client, "/sms/status", callback).get_json()["duplicate"]
+    message_text(post_signed(client, "/sms/inbound", inbound_form(CONTACT, OUR_NUMBER, "STOP")))
+    denied = send(client, idempotency_key="order-2").get_json()
+    assert not denied["sent"]
+    assert denied["state"] == "denied"
+    assert "dnd.permanent" in [v["code"] for v in denied["violations"]]
+    assert len(transport.sent) == 1

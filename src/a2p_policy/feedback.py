@@ -177,6 +177,7 @@ def _act(
     label = brand if brand is not None else (brands[0] if len(brands) == 1 else "")
     confirm_key = make_key("engine", "optout-confirmed", account, e164)
     replies = engine.inbound_settings
+    rules = (engine.tollfree_keywords if toll_free else engine.keywords).config
 
     def answer(reply: str | None, **flags: Any) -> InboundResult:
         return InboundResult(
@@ -193,8 +194,10 @@ def _act(
         keyword = match.keyword or "STOP"
         _opt_out(engine, account, e164, brands, f"opt-out keyword {keyword}", keyword=keyword)
         reply = None
+        # One confirmation, unless the carrier sends its own (toll-free).
+        library_confirms = rules.confirm_opt_out and not rules.carrier_handles_stop
         send_confirmation = replies.opt_out_reply is not None and (
-            replies.tollfree_confirmation or not toll_free
+            library_confirms or (toll_free and replies.tollfree_confirmation)
         )
         if send_confirmation and engine.storage.put_if_absent(confirm_key, "1"):
             reply = fill(replies.opt_out_reply, label)
@@ -206,7 +209,10 @@ def _act(
         return answer(fill(replies.opt_in_reply, label), honored=True, brands=restored)
     if match.kind is KeywordKind.HELP:
         reply = fill(replies.help_reply, label)
-        if toll_free and engine.dnd.get(account, e164) is DndKind.PERMANENT:
+        if (
+            not rules.reply_help_when_opted_out
+            and engine.dnd.get(account, e164) is DndKind.PERMANENT
+        ):
             reply = None
         return answer(reply, honored=match.honor)
     return InboundResult(kind=match.kind, reply=None)

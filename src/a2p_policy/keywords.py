@@ -570,6 +570,19 @@ class KeywordConfig:
             carrier_handles_stop=True,
         )
 
+    def for_toll_free(self) -> KeywordConfig:
+        """This configuration for toll-free senders, whose STOP the carrier
+        handles: YES does not re-subscribe (only START and UNSTOP and the
+        other opt-in words), no HELP reply while opted out, and no library
+        confirmation (the carrier sends its own)."""
+        return attrs.evolve(
+            self,
+            opt_in=tuple(k for k in self.opt_in if k.upper() != "YES"),
+            confirm_opt_out=False,
+            reply_help_when_opted_out=False,
+            carrier_handles_stop=True,
+        )
+
     def with_keywords(
         self,
         *,

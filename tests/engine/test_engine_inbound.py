@@ -381,3 +381,19 @@ def test_spanish_keywords(store: MemoryStorage, day_clock: ManualClock) -> None:
     assert engine.check(msg()).allowed
     # The English words still work.
     assert engine.handle_inbound(ACCOUNT, TO, "STOP", brand=BRAND).honored
+
+
+def test_keyword_config_flags_are_honoured(store: MemoryStorage, day_clock: ManualClock) -> None:
+    """confirm_opt_out and reply_help_when_opted_out are read, not only set:
+    a program whose carrier confirms opt-outs itself sends no second one."""
+    quiet = KeywordConfig(confirm_opt_out=False, reply_help_when_opted_out=False)
+    engine = PolicyEngine(storage=store, clock=day_clock, inbound=InboundSettings(keywords=quiet))
+    grant(engine)
+    stop = engine.handle_inbound(ACCOUNT, TO, "STOP", brand=BRAND)
+    assert stop.honored
+    assert stop.reply is None
+    assert engine.handle_inbound(ACCOUNT, TO, "HELP", brand=BRAND).reply is None
+    toll_free = KeywordConfig.default().for_toll_free()
+    assert "YES" not in [k.upper() for k in toll_free.opt_in]
+    assert toll_free.carrier_handles_stop
+    assert not toll_free.confirm_opt_out

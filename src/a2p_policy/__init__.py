@@ -1,6 +1,6 @@
 """a2p_policy: a policy engine for compliant SMS in the US and Canada.
 
-Public names only (see API.md); each component's module has the details.
+Public names only (see docs/api.md); each component's module has the details.
 """
 
 from a2p_policy.clock import Clock, ManualClock, SystemClock

@@ -19,7 +19,7 @@ Commands (each one calls the library function named; the rules and their
 sources are documented in that function's module):
 
 * ``demo``: :func:`a2p_policy.demo.run_demo`, a simulated fortnight of a new
-  account on SQLite (reference/phone-messaging-policy-rampup-dnd.txt).
+  account on SQLite (sources.md [policy]).
 * ``lint TEXT``: :class:`~a2p_policy.content.ContentLinter` (exit 1 on any
   BLOCK finding).
 * ``segments TEXT``: :func:`~a2p_policy.compose.count_segments` and

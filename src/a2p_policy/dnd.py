@@ -1,11 +1,11 @@
 """Do-not-disturb (DND): contacts that must not be texted, and why.
 
-Source: reference/phone-messaging-policy-rampup-dnd.txt, "Spam Message
+Source: sources.md [policy], "Spam Message
 Handling" (undelivered codes 30003/30005/30006 set a temporary DND, 30004 a
 permanent one, 30008 nothing), "Opt-Out Keyword" (STOP sets a permanent DND)
 and "Revoke DND for a Contact" (an administrator may lift a temporary DND; a
-permanent one is lifted only by the contact replying START/YES/UNSTOP); SPEC
-section 8 (21610 is permanent, unknown codes do nothing, PERMANENT wins over
+permanent one is lifted only by the contact replying START/YES/UNSTOP);
+sources.md: DND (21610 is permanent, unknown codes do nothing, PERMANENT wins over
 TEMPORARY, an optional expiry per error code for temporary entries, bulk
 sends skip DND contacts and report them).
 

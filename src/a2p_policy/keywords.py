@@ -8,15 +8,15 @@ classifier therefore says *what* it found and *how sure* it is, and callers
 choose (:attr:`KeywordMatch.honor` is the safe default).
 
 Sources
-- Keyword sets and the whole-body, case-insensitive match: SPEC section 2;
-  reference/leadconnector-twilio-suspension-appeal-plain.txt (the standard
+- Keyword sets and the whole-body, case-insensitive match: sources.md: keywords;
+  sources.md [appeal] (the standard
   opt-out keywords STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT);
-  reference/phone-messaging-policy-rampup-dnd.txt ("Opt-Out Keyword", and
+  sources.md [policy] ("Opt-Out Keyword", and
   "Revoke DND for a Contact": START, YES, UNSTOP lift a permanent DND).
   REVOKE, OPTOUT and "OPT OUT" come from the FCC consent-revocation rule as
-  adopted by carriers (SPEC section 2).
+  adopted by carriers (sources.md: keywords).
 - Toll-free profile (only START and UNSTOP re-subscribe; no HELP reply while
-  opted out; the carrier confirms the opt-out itself): SPEC section 2.
+  opted out; the carrier confirms the opt-out itself): sources.md: keywords.
 - Pitfalls this module is tested against ("Stop. Thank you" missed, "STOP
   this bill" taken as an opt-out): DESIGN.md, "Pitfalls others hit".
 
@@ -94,8 +94,8 @@ __all__ = [
 # Data tables
 # ---------------------------------------------------------------------------
 
-#: Opt-out keywords. SPEC section 2; the first six from
-#: reference/leadconnector-twilio-suspension-appeal-plain.txt ("standard
+#: Opt-out keywords. sources.md: keywords; the first six from
+#: sources.md [appeal] ("standard
 #: opt-out keyword, such as STOPALL, UNSUBSCRIBE, CANCEL, END, and QUIT");
 #: REVOKE, OPTOUT, "OPT OUT" and "OPT-OUT" from the FCC revocation rule.
 DEFAULT_OPT_OUT_KEYWORDS: tuple[str, ...] = (
@@ -111,17 +111,17 @@ DEFAULT_OPT_OUT_KEYWORDS: tuple[str, ...] = (
     "OPT-OUT",
 )
 
-#: Opt-in keywords. reference/phone-messaging-policy-rampup-dnd.txt,
+#: Opt-in keywords. sources.md [policy],
 #: "Revoke DND for a Contact" (START, YES, UNSTOP).
 DEFAULT_OPT_IN_KEYWORDS: tuple[str, ...] = ("START", "YES", "UNSTOP")
 
-#: Toll-free senders: only START and UNSTOP re-subscribe (SPEC section 2).
+#: Toll-free senders: only START and UNSTOP re-subscribe (sources.md: keywords).
 TOLL_FREE_OPT_IN_KEYWORDS: tuple[str, ...] = ("START", "UNSTOP")
 
-#: Help keywords. SPEC section 2.
+#: Help keywords. sources.md: keywords.
 DEFAULT_HELP_KEYWORDS: tuple[str, ...] = ("HELP", "INFO")
 
-#: "Any reasonable means" (FCC, SPEC section 2): phrases that clearly ask to
+#: "Any reasonable means" (FCC, sources.md: keywords): phrases that clearly ask to
 #: stop. PROBABLE opt-out in a short sentence, POSSIBLE in a long one.
 #: Sentences made of an opt-out keyword plus filler words ("please stop
 #: texting me") are covered by :data:`DEFAULT_FILLER_WORDS` instead.
@@ -503,7 +503,7 @@ class KeywordConfig:
     accents, punctuation and spacing ("opt-out" and "OPT OUT" are the same
     words). A keyword may belong to one kind only (ConfigurationError).
 
-    The three booleans are reply policy for the caller (SPEC section 2): on a
+    The three booleans are reply policy for the caller (sources.md: keywords): on a
     toll-free number the carrier handles STOP and confirms it itself, and HELP
     gets no reply while the contact is opted out.
     """
@@ -555,14 +555,14 @@ class KeywordConfig:
 
     @classmethod
     def default(cls) -> KeywordConfig:
-        """The SPEC section 2 keyword sets and reasonable-means phrases."""
+        """The sources.md: keywords keyword sets and reasonable-means phrases."""
         return cls()
 
     @classmethod
     def toll_free(cls) -> KeywordConfig:
         """Toll-free senders (carrier-handled STOP): only START and UNSTOP
         re-subscribe (YES does not), no HELP reply while opted out, and no
-        library confirmation (the carrier sends its own). SPEC section 2."""
+        library confirmation (the carrier sends its own). sources.md: keywords."""
         return cls(
             opt_in=TOLL_FREE_OPT_IN_KEYWORDS,
             confirm_opt_out=False,
@@ -1030,7 +1030,7 @@ _DEFAULT = KeywordClassifier(KeywordConfig())
 
 
 def classify_inbound(body: str) -> KeywordMatch:
-    """Classify an inbound SMS body with the default keyword sets (SPEC 2).
+    """Classify an inbound SMS body with the default keyword sets (sources.md: keywords).
 
     Never raises for a ``str``; any other type raises
     :class:`~a2p_policy.errors.InvalidArgument`.

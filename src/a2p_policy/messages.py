@@ -55,7 +55,7 @@ class MessageKind(enum.Enum):
 
 
 #: Kinds that still go out while an account is suspended for its rates
-#: (reference/phone-messaging-policy-rampup-dnd.txt, suspension section).
+#: (sources.md [policy], suspension section).
 EXEMPT_FROM_SUSPENSION: frozenset[MessageKind] = frozenset(
     MessageKind[name] for name in SUSPENSION_EXEMPT_KINDS
 )

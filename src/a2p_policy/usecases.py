@@ -1,6 +1,6 @@
 """Domain enumerations shared by consent, content, toll-free and the engine.
 
-Source: reference/twilio-tfv-messaging-compliance-api.txt (UseCaseCategories
+Source: sources.md [tfv-api] (UseCaseCategories
 and OptInType parameters of the Messaging Compliance API).
 """
 
@@ -31,7 +31,7 @@ class UseCase(enum.Enum):
 
 
 #: Use cases that are informational rather than promotional: exempt from
-#: quiet hours by default (SPEC 10) and not requiring express consent.
+#: quiet hours by default (sources.md: quiet hours) and not requiring express consent.
 TRANSACTIONAL_USE_CASES: frozenset[UseCase] = frozenset(
     {
         UseCase.TWO_FACTOR_AUTHENTICATION,

@@ -1,10 +1,10 @@
 """Error codes: what Twilio's delivery, API and toll-free rejection codes mean
 for the policy rules (DND, error rate, retries, resubmission).
 
-Sources: reference/phone-messaging-policy-rampup-dnd.txt ("Spam Message
-Handling"), reference/twilio-tfv-messaging-compliance-api.txt ("Rejection
+Sources: sources.md [policy] ("Spam Message
+Handling"), sources.md [tfv-api] ("Rejection
 codes and solutions" and the HTTP error table),
-reference/twilio-tfv-rejection-resubmission.txt, and Twilio's error
+sources.md [tfv-rejections], and Twilio's error
 dictionary. See :mod:`a2p_policy.codes.tables`.
 """
 

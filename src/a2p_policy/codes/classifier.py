@@ -4,7 +4,7 @@ Status callbacks carry Twilio's ``ErrorCode`` as a string, SDK exceptions as
 an int, webhooks sometimes as nothing at all; the classifier takes any of
 them and always answers (an unknown or malformed code is ``known=False`` with
 no DND action), because a status callback must never crash the pipeline that
-records it (SPEC section 8: "Unknown codes do nothing and never raise").
+records it (sources.md: DND: "Unknown codes do nothing and never raise").
 
 The tables and their sources are in :mod:`a2p_policy.codes.tables`.
 """
@@ -164,7 +164,7 @@ class ErrorCodeClassifier:
                         correction=correction,
                         known=False,
                         family=family.name,
-                        source="SPEC section 9",
+                        source="sources.md: toll-free verification",
                     )
         return RejectionInfo(
             code=number,

@@ -24,8 +24,8 @@ __all__ = [
 class DndAction(enum.Enum):
     """What a delivery error asks the do-not-disturb manager to do.
 
-    Source: reference/phone-messaging-policy-rampup-dnd.txt, "Spam Message
-    Handling" (the undelivered error-code table) and SPEC section 8.
+    Source: sources.md [policy], "Spam Message
+    Handling" (the undelivered error-code table) and sources.md: DND.
     """
 
     NONE = "NONE"
@@ -55,7 +55,7 @@ class ErrorCategory(enum.Enum):
 class ErrorInfo:
     """What one Twilio messaging error code means for the policy rules.
 
-    ``is_error``: the outcome counts toward the account's error rate (SPEC 7:
+    ``is_error``: the outcome counts toward the account's error rate (sources.md: rate monitor:
     undelivered, or failed after acceptance). ``retryable``: sending the same
     message again, unchanged, may succeed later without any action by the
     sender (a DND set by the same code still gates the resend). ``known``:

@@ -6,24 +6,22 @@ Every table is a typed, read-only module constant with its source:
 * :data:`DELIVERY_ERRORS` - Twilio messaging error codes. Meanings from
   Twilio's error dictionary (https://www.twilio.com/docs/api/errors/<code>);
   the DND action of 30003/30004/30005/30006/30008 from
-  reference/phone-messaging-policy-rampup-dnd.txt ("Spam Message Handling",
-  the undelivered error-code table) and of 21610 from SPEC section 8; 30032
-  from reference/twilio-tfv-messaging-compliance-api.txt (unverified
-  toll-free numbers fail with 30032) and reference/twilio-tfv-rejection-
-  resubmission.txt ("What happens to my traffic ...").
+  sources.md [policy] ("Spam Message Handling",
+  the undelivered error-code table) and of 21610 from sources.md: DND; 30032
+  from sources.md [tfv-api] (unverified toll-free numbers fail with 30032)
+  and sources.md [tfv-rejections] ("What happens to my traffic ...").
 * :data:`TOLLFREE_REJECTIONS` - codes 30437-30480 with description and
   "Resubmittable?" exactly as the table "Rejection codes and solutions" in
-  reference/twilio-tfv-messaging-compliance-api.txt (a test parses the
-  article and compares every row).
+  sources.md [tfv-api] (a test parses the article and compares every row).
 * :data:`TOLLFREE_CORRECTIONS` - the correction advice for the codes the
-  resubmission article covers (reference/twilio-tfv-rejection-
-  resubmission.txt, both tables), paraphrased; the article names categories,
-  not numbers, so the mapping to codes is ours and follows the category names.
+  resubmission article covers (sources.md [tfv-rejections], both tables),
+  paraphrased; the article names categories, not numbers, so the mapping to
+  codes is ours and follows the category names.
 * :data:`TOLLFREE_FAMILIES` - code ranges Twilio added after the article
   (30481-30546 in May 2025, 30800-30879 for the generic verification
-  rejections); SPEC section 9 says to classify them by family only.
+  rejections); sources.md: toll-free verification says to classify them by family only.
 * :data:`COMPLIANCE_HTTP_ERRORS` - the error table at the end of
-  reference/twilio-tfv-messaging-compliance-api.txt (400, 404, 409, 422,
+  sources.md [tfv-api] (400, 404, 409, 422,
   500), plus 401/403/429/503 with their standard HTTP meaning.
 """
 
@@ -55,9 +53,11 @@ __all__ = [
     "TollFreeRejection",
 ]
 
-DND_ARTICLE: Final = "reference/phone-messaging-policy-rampup-dnd.txt"
-TFV_API_ARTICLE: Final = "reference/twilio-tfv-messaging-compliance-api.txt"
-TFV_RESUBMISSION_ARTICLE: Final = "reference/twilio-tfv-rejection-resubmission.txt"
+DND_ARTICLE: Final = "Phone Messaging Policy and Compliance (HighLevel/LeadConnector help center)"
+TFV_API_ARTICLE: Final = "Twilio, Toll-Free Verification with the Messaging Compliance API"
+TFV_RESUBMISSION_ARTICLE: Final = (
+    "Twilio, Toll-Free Verification rejections and resubmission (help center)"
+)
 TWILIO_ERROR_DICTIONARY: Final = "https://www.twilio.com/docs/api/errors"
 
 
@@ -92,7 +92,7 @@ def _d(
 #: Twilio messaging error codes: meaning, DND action, whether the outcome
 #: counts toward the error rate, whether a later unchanged resend may succeed.
 #: 21xxx codes are REST API refusals: no message exists, nothing reached a
-#: carrier, so they do not count toward the error rate (SPEC 7 counts outcomes
+#: carrier, so they do not count toward the error rate (sources.md: rate monitor counts outcomes
 #: "after acceptance").
 DELIVERY_ERRORS: Final[Mapping[int, DeliveryError]] = MappingProxyType(
     {
@@ -181,7 +181,7 @@ DELIVERY_ERRORS: Final[Mapping[int, DeliveryError]] = MappingProxyType(
             False,
             False,
             _API,
-            source="SPEC section 8; " + TWILIO_ERROR_DICTIONARY,
+            source=DND_ARTICLE + "; " + TWILIO_ERROR_DICTIONARY,
         ),
         21612: _d(
             "The 'To' number is not reachable via SMS with this 'From' (unsupported "
@@ -388,7 +388,7 @@ class RejectionFamily:
     description: str
 
 
-#: Rejection code ranges added after the article (SPEC section 9).
+#: Rejection code ranges added after the article (sources.md: toll-free verification).
 TOLLFREE_FAMILIES: Final[tuple[RejectionFamily, ...]] = (
     RejectionFamily(
         "tfv-rejection-detail",

@@ -4,11 +4,11 @@ Why: the initial message to a contact must name the brand that obtained the
 consent and tell how to opt out with a standard keyword; the platform in the
 reference appends "Thanks, <Location Name>" and "Reply STOP to unsubscribe"
 only when the message does not already carry them, and only on bulk sends
-(reference/phone-messaging-policy-rampup-dnd.txt, "Mandatory Opt-Out
+(sources.md [policy], "Mandatory Opt-Out
 Language & Sender Information addition" and the FAQ "Is the auto append ...
 also applying to every first text of workflow"; "Lack of Sender
 Identification" / "Lack of Opt-Out Language" in
-reference/leadconnector-twilio-suspension-appeal.md; SPEC section 4).
+sources.md [appeal]; sources.md: composing).
 
 What it guarantees:
 
@@ -46,9 +46,8 @@ __all__ = [
 ]
 
 #: Shorter opt-out wordings the composer may use when they save a segment;
-#: each carries a standard keyword (reference/leadconnector-twilio-suspension-
-#: appeal.md, "Lack of Opt-Out Language"; "Text STOP to cancel" in its opt-in
-#: checklist).
+#: each carries a standard keyword (sources.md [appeal], "Lack of Opt-Out
+#: Language"; "Text STOP to cancel" in its opt-in checklist).
 DEFAULT_OPT_OUT_ALTERNATIVES: Final[tuple[str, ...]] = (
     "Reply STOP to opt out",
     "Text STOP to cancel",
@@ -107,8 +106,7 @@ class AppendPolicy:
     @classmethod
     def bulk_only(cls, *, initial_only: bool = True) -> AppendPolicy:
         """The reference platform: bulk sends only, never workflows, campaigns
-        or one-on-one conversations (reference/phone-messaging-policy-
-        rampup-dnd.txt, FAQ on the auto append)."""
+        or one-on-one conversations (sources.md [policy], FAQ on the auto append)."""
         return cls(frozenset({"BULK"}), initial_only)
 
     @classmethod

@@ -2,9 +2,9 @@
 
 Why: one curly quote pasted from a word processor switches a whole message
 from GSM-7 (160 characters per segment) to UCS-2 (70), often doubling or
-tripling what the send costs and counts against the daily limit (SPEC
-section 4, "Segments"; the ramp-up limits of
-reference/phone-messaging-policy-rampup-dnd.txt count every message).
+tripling what the send costs and counts against the daily limit
+(sources.md: composing, "Segments"; the ramp-up limits of
+sources.md [policy] count every message).
 This helper lists the offending characters, proposes GSM-7 look-alikes, and
 says how many segments the replacement would save. It never changes a text on
 its own: the caller decides.

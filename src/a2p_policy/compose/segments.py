@@ -2,8 +2,8 @@
 
 Why: carriers bill and rate-limit per segment, and the composer must know
 whether appending sender identification and opt-out language pushes a message
-into one more part (SPEC section 4, "Segments"; the appended wording itself
-comes from reference/phone-messaging-policy-rampup-dnd.txt, "Mandatory
+into one more part (sources.md: composing, "Segments"; the appended wording itself
+comes from sources.md [policy], "Mandatory
 Opt-Out Language & Sender Information addition").
 
 The rules (3GPP TS 23.038 / 23.040, as applied by US carriers):
@@ -64,7 +64,7 @@ GSM7_BASIC: Final[frozenset[str]] = frozenset(
 )
 
 #: The GSM 03.38 extension table: each costs two septets (escape + char).
-#: Source: 3GPP TS 23.038 section 6.2.1.1; SPEC section 4.
+#: Source: 3GPP TS 23.038 section 6.2.1.1; sources.md: composing.
 GSM7_EXTENSION: Final[frozenset[str]] = frozenset("^{}\\[~]|€\f")
 
 GSM7_SINGLE: Final = 160

@@ -1,8 +1,8 @@
 """Consent: records with their proof, the append-only consent ledger, and the
-audits of opt-in forms, privacy policies and terms pages (SPEC 3).
+audits of opt-in forms, privacy policies and terms pages (sources.md: consent).
 
-Sources: reference/leadconnector-twilio-suspension-appeal.md and
-reference/leadconnector-twilio-suspension-appeal-plain.txt.
+Sources: sources.md [appeal] and
+sources.md [appeal].
 """
 
 from a2p_policy.consent.audits import audit_opt_in_form, audit_privacy_policy, audit_terms

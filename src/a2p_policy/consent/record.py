@@ -4,7 +4,7 @@ Why a model and not a dict: consent is the first thing a carrier or Twilio
 asks for when an account is suspended, and a record that was accepted without
 its proof is worthless later. Sources:
 
-* reference/leadconnector-twilio-suspension-appeal-plain.txt, item 6 "proof of
+* sources.md [appeal], item 6 "proof of
   opt-in": name, email address, physical address, registration date and time,
   IP address or other method of collection, the complete web URL or the
   details of the other collection method, and a screenshot of the form with
@@ -12,11 +12,11 @@ its proof is worthless later. Sources:
 * the same article, "Consent / Opt-in": consent can't be bought, sold or
   exchanged (no purchased lists) -> only :attr:`ConsentSource.FIRST_PARTY`
   is accepted; any other source raises :class:`~a2p_policy.errors.ConsentError`.
-* reference/twilio-tfv-rejection-resubmission.txt (rejection 30446, "express
+* sources.md [tfv-rejections] (rejection 30446, "express
   consent required"): marketing needs a stand-alone affirmative agreement,
   not part of a purchase, terms of service or privacy policy -> a record whose
   scopes include MARKETING must have ``express=True``.
-* reference/twilio-tfv-messaging-compliance-api.txt (OptInType): a WEB_FORM
+* sources.md [tfv-api] (OptInType): a WEB_FORM
   opt-in must point to the form -> ``source_url`` is required for WEB_FORM.
 
 How the rule errors surface: :class:`~a2p_policy.errors.ConsentError` is not a
@@ -94,7 +94,7 @@ class ConsentScope(enum.Enum):
 
 
 #: The proof-of-opt-in elements (key, label), in report order. Source:
-#: reference/leadconnector-twilio-suspension-appeal-plain.txt, item 6 ("Proof
+#: sources.md [appeal], item 6 ("Proof
 #: of opt-in should include"), plus the consent language the form showed.
 PROOF_ELEMENTS: Final[tuple[tuple[str, str], ...]] = (
     ("name", "Name of the end user"),

@@ -1,9 +1,9 @@
 """Sending limits: the ramp-up limiter, the error/opt-out rate monitor and
 quiet hours.
 
-Sources: reference/phone-messaging-policy-rampup-dnd.txt (ramp-up model,
-error and opt-out rate monitoring; SPEC sections 6 and 7) and the statutes
-cited in :mod:`a2p_policy.limits.state_packs` (quiet hours, SPEC section 10).
+Sources: sources.md [policy] (ramp-up model,
+error and opt-out rate monitoring; sources.md: ramp-up and rate monitor) and the statutes
+cited in :mod:`a2p_policy.limits.state_packs` (quiet hours, sources.md: quiet hours).
 """
 
 from a2p_policy.limits.monitor import (

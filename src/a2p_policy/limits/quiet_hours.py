@@ -1,13 +1,13 @@
 """Quiet hours: when a marketing text may reach a recipient.
 
-SPEC section 10 (beyond the reference articles). The federal rule (TCPA,
+sources.md: quiet hours (beyond the reference articles). The federal rule (TCPA,
 47 C.F.R. § 64.1200(c)(1)) allows solicitations between 8:00 and 21:00 in
 the recipient's local time; Florida, Oklahoma, Maryland and Texas are
 stricter (see :mod:`a2p_policy.limits.state_packs`, where each pack cites
 its statute and effective date).
 
 Why it is built this way
-    * A number's area code may span several time zones (SPEC 1); the send
+    * A number's area code may span several time zones (sources.md: phone numbers); the send
       must be inside the window in *every* one of them, so the check is run
       per zone and the next allowed instant is searched in the intersection.
     * The answer carries ``next_allowed_at`` so a scheduler can defer the

@@ -1,11 +1,11 @@
 """Daily sending limits for new accounts: the ramp-up model.
 
-Source: reference/phone-messaging-policy-rampup-dnd.txt, sections "Every new
+Source: sources.md [policy], sections "Every new
 account ... will follow the Ramp Up Model" (the day table), "Recommended
 process for new accounts" (level unlock), "Error Screens and Notifications"
 (the bulk message wording) and the FAQs "How often does the SMS limit last?"
 (capped at 5000 daily from day 8) and "What happens when we hit our daily
-limit?" (the limit covers every kind of message). Rules: SPEC section 6.
+limit?" (the limit covers every kind of message). Rules: sources.md: ramp-up.
 
 Why it is built this way
     A limit that is checked and then written separately over-grants as soon
@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 #: Messages per day on days 1-7 of the ramp (source: the day table of
-#: reference/phone-messaging-policy-rampup-dnd.txt).
+#: sources.md [policy]).
 DEFAULT_DAILY_LIMITS: tuple[int, ...] = (100, 250, 500, 750, 1500, 2250, 3000)
 
 #: Messages per day from day 8 on ("3000+" in the table; "capped at 5000

@@ -1,6 +1,6 @@
 """Quiet-hours rule packs: the federal window and the stricter state laws.
 
-SPEC section 10 ("beyond the articles"): these rules are not in the
+sources.md: quiet hours ("beyond the articles"): these rules are not in the
 reference articles; every pack below cites the statute it encodes, and a
 state gets a pack only once its statute is cited here. The citations are for
 orientation, not legal advice: have counsel confirm them for your program.

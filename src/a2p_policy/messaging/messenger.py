@@ -32,7 +32,7 @@ One send (:meth:`Messenger.send`):
 
 Sources: Twilio's "Create a Message" (synchronous errors), status callback
 and inbound webhook parameters; Twilio's error dictionary (21610: the
-recipient replied STOP); SPEC sections 2, 6 and 8.
+recipient replied STOP); sources.md: keywords and ramp-up and DND.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ autocommit mode on a pooled connection: ``INSERT ... ON CONFLICT ... DO
 UPDATE ... WHERE ... RETURNING`` for the conditional writes, so the row lock
 taken by the upsert is what serialises concurrent writers and there is never
 a read-then-write pair (the race that made other rate limiters over-grant on
-PostgreSQL, see ``/work/shared/DESIGN.md``, "Pitfalls others hit").
+PostgreSQL, see docs/architecture.md and "Pitfalls others hit").
 
 * ``reserve`` keeps the grant of the last update in a ``granted`` column so
   the statement can return both the grant and the new count.

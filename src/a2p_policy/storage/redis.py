@@ -3,7 +3,7 @@
 Why Redis: teams that outgrow one process usually already run it, and every
 port operation maps onto one round trip: a single command (``GET``, ``SET NX
 PX``, ``RPUSH``, ``DEL``) or one Lua script, which Redis runs atomically (no
-other command interleaves, see ``/work/shared/DESIGN.md``, "Storage ports are
+other command interleaves, see docs/architecture.md and "Storage ports are
 small and atomic" and "Pitfalls others hit": no check-then-write races).
 
 Scripts

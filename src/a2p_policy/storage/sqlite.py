@@ -6,7 +6,7 @@ deployment, and it needs no server. The port's operations stay atomic here
 because each *write* runs in one ``BEGIN IMMEDIATE`` transaction: the write
 lock is taken before anything is read, so no two writers ever act on the
 same snapshot (the check-then-write race that made other rate limiters
-over-grant on SQLite, see ``/work/shared/DESIGN.md``, "Pitfalls others hit").
+over-grant on SQLite, see docs/architecture.md and "Pitfalls others hit").
 Pure reads are one ``SELECT`` each, which SQLite runs on one consistent WAL
 snapshot without blocking writers.
 

@@ -75,7 +75,7 @@ LEGAL_SUFFIXES: Final[tuple[str, ...]] = ("", " LLC", " Inc.", " Co.", " Ltd.")
 
 #: Transactional message templates with no finding the linter blocks: no
 #: links, no regulated goods; ``{n}``, ``{day}``, ``{time}`` are filled in.
-#: Shapes from reference/twilio-tfv-messaging-compliance-api.txt ("Production
+#: Shapes from sources.md [tfv-api] ("Production
 #: Message Sample": order updates, appointment reminders, codes).
 NOTIFICATION_TEMPLATES: Final[tuple[str, ...]] = (
     "Your order {n} has shipped and should arrive on {day}.",
@@ -95,7 +95,7 @@ DAYS: Final[tuple[str, ...]] = (
 TIMES: Final[tuple[str, ...]] = ("9:00 AM", "10:30 AM", "1:15 PM", "4:45 PM", "6:00 PM")
 
 #: What a toll-free use-case summary says the messages are, per category.
-#: Source: reference/twilio-tfv-messaging-compliance-api.txt ("Use Case
+#: Source: sources.md [tfv-api] ("Use Case
 #: Summary": say who receives what and why).
 SUMMARY_SUBJECTS: Final[tuple[str, ...]] = (
     "order confirmations and delivery updates",
@@ -129,7 +129,7 @@ PLAIN_REPLIES: Final[tuple[str, ...]] = (
 )
 
 #: Noise around a keyword that keeps it an EXACT match: surrounding white
-#: space, punctuation, quotes and an emoji (SPEC section 2: keywords are
+#: space, punctuation, quotes and an emoji (sources.md: keywords: keywords are
 #: matched case-insensitively, ignoring surrounding punctuation).
 KEYWORD_PREFIXES: Final[tuple[str, ...]] = ("", " ", "  ", "\n", '"', "'", "*", "(")
 KEYWORD_SUFFIXES: Final[tuple[str, ...]] = (

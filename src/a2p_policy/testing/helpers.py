@@ -2,15 +2,15 @@
 
 Why: the set-up a downstream test needs before its first assertion is always
 the same: consent on record for the contact (proof of opt-in is the first
-rule the engine applies, SPEC section 3), a verified toll-free sender (since
-2024-01-31 an unverified toll-free number cannot send; SPEC section 9), and
+rule the engine applies, sources.md: consent), a verified toll-free sender (since
+2024-01-31 an unverified toll-free number cannot send; sources.md: toll-free verification), and
 Twilio webhook posts with a valid ``X-Twilio-Signature``. These helpers do
 each in one call, through the library's public API, so a test exercises the
 same paths as production.
 
 Sources: consent/record.py (the consent rules and proof elements, from
-reference/leadconnector-twilio-suspension-appeal-plain.txt item 6);
-reference/twilio-tfv-messaging-compliance-api.txt (request fields and the
+sources.md [appeal] item 6);
+sources.md [tfv-api] (request fields and the
 review states driven by :class:`~a2p_policy.tollfree.InMemoryTollFreeTransport`);
 webhooks.py (the form fields Twilio posts and the signature algorithm).
 """

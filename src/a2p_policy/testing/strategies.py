@@ -13,14 +13,14 @@ ones, so a failing downstream test points at the downstream code:
   segment count (:func:`~a2p_policy.compose.count_segments`);
 * every record from :func:`consent_records` validates (first party, express
   consent for marketing, a source URL for web forms: consent/record.py,
-  from reference/leadconnector-twilio-suspension-appeal-plain.txt item 6 and
-  reference/twilio-tfv-rejection-resubmission.txt, 30446);
+  from sources.md [appeal] item 6 and
+  sources.md [tfv-rejections], 30446);
 * every request from :func:`tollfree_requests` validates, and with
   ``clean=True`` has no BLOCK finding in
   :func:`~a2p_policy.tollfree.precheck.precheck`
-  (reference/twilio-tfv-messaging-compliance-api.txt, request parameters);
+  (sources.md [tfv-api], request parameters);
 * every body from :func:`inbound_bodies` classifies as the kind asked for
-  (SPEC section 2).
+  (sources.md: keywords).
 
 All strategies shrink towards simple values (the first area code, exchange
 200, subscriber 0000, short ASCII text). Arguments that accept a value also

@@ -2,8 +2,8 @@
 state machine, client, transports (twilio SDK and an in-memory fake) and
 Event Streams webhooks.
 
-Sources: reference/twilio-tfv-messaging-compliance-api.txt and
-reference/twilio-tfv-rejection-resubmission.txt; SPEC section 9. The twilio
+Sources: sources.md [tfv-api] and
+sources.md [tfv-rejections]; sources.md: toll-free verification. The twilio
 transport imports twilio lazily (only when used).
 """
 

@@ -20,9 +20,9 @@ Records (storage keys under ``namespace``, default ``tfv``)
 - ``tfv:biz:<business name>``: phone number SIDs per business (the
   more-than-five-numbers rule, 30479).
 
-Sources: reference/twilio-tfv-messaging-compliance-api.txt (operations,
+Sources: sources.md [tfv-api] (operations,
 409 rule, status table, Event Streams, "four different ways to learn the
-status": polling) and SPEC section 9.
+status": polling) and sources.md: toll-free verification.
 """
 
 from __future__ import annotations

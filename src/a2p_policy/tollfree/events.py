@@ -8,7 +8,7 @@ nothing else, so a webhook handler can answer 400 on one except clause.
 Applying events (idempotently, never backwards) is the client's job
 (``TollFreeVerificationClient.apply_event``).
 
-Source: reference/twilio-tfv-messaging-compliance-api.txt, "Event Types &
+Source: sources.md [tfv-api], "Event Types &
 Payload": the four types (``...toll-free-verification.requested``,
 ``.request-approved``, ``.request-rejected``, ``.expired``), the data keys
 (``tollfreeverificationsid``, ``verificationstatus`` in lower case,

@@ -15,7 +15,7 @@ The window is wide enough for any real date (toll-free verification began in
 the 2020s) and far enough from ``datetime.max`` that the edit deadline and
 the microsecond ordering keys of the client stay representable.
 
-Sources: reference/twilio-tfv-messaging-compliance-api.txt, "Event Types &
+Sources: sources.md [tfv-api], "Event Types &
 Payload" (dates in epoch milliseconds) and "Fetch a verification"
 (``edit_expiration``, ``rejected_on``).
 """

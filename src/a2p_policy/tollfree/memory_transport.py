@@ -14,9 +14,9 @@ Its records live in a :class:`~a2p_policy.storage.Storage` (default: a new
 in-memory one), so several processes sharing a SQLite or Redis store see one
 fake API.
 
-Sources: reference/twilio-tfv-messaging-compliance-api.txt (request
+Sources: sources.md [tfv-api] (request
 validation, the error table, the example responses and events);
-reference/twilio-tfv-rejection-resubmission.txt (the 7-day window). Where
+sources.md [tfv-rejections] (the 7-day window). Where
 the article's error table and its examples disagree on a status, the fake
 follows the table: 400 for "No values were submitted/different" and for
 editing a submission that is not rejected (the article's example answers 400
@@ -100,7 +100,8 @@ class InMemoryTollFreeTransport:
     :meth:`add_number` (default: any well-formed ``PN`` SID is a toll-free
     number of the account). ``require_known_profiles``: likewise for customer
     profiles (:meth:`add_customer_profile`). ``allow_expired_edits``: whether
-    an edit after the 7-day window is accepted (True, not prioritized; SPEC 9).
+    an edit after the 7-day window is accepted (True, not prioritized;
+    sources.md: toll-free verification).
     """
 
     def __init__(

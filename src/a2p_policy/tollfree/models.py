@@ -7,16 +7,16 @@ read in one place so that ``rejection_codes`` and the traffic state mean the
 same thing whether they came from the twilio SDK, raw JSON or the fake.
 
 Sources
-- reference/twilio-tfv-messaging-compliance-api.txt, "Request Parameters"
+- sources.md [tfv-api], "Request Parameters"
   (options 2.1 without and 2.2 with a Customer Profile SID): lengths, the
   email pattern, E.164, the enumerations, alphanumeric ExternalReferenceId,
   public reachable opt-in URLs, and the "unnecessary business information"
   rule; "Toll-Free verification status" table for the traffic states;
   "Fetch a verification" (``rejection_reasons``, ``error_code``,
   ``edit_allowed``, ``edit_expiration``).
-- reference/twilio-tfv-rejection-resubmission.txt, "What happens to my
+- sources.md [tfv-rejections], "What happens to my
   traffic": a non-resubmittable rejection blocks the number (error 30032).
-- SPEC section 9 (business type and registration fields; the model accepts a
+- sources.md: toll-free verification (business type and registration fields; the model accepts a
   request without ``business_type``; ``precheck`` reports it).
 - The twilio SDK's ``TollfreeVerificationList.create`` (field names, the
   newer parameters and their enumerations).

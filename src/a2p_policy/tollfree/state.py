@@ -19,7 +19,7 @@ Rules and their sources
 - The 7-day window after a rejection: an edit inside it is prioritized;
   after it the submission is expired, still editable when resubmittable but
   not prioritized (compliance API article, "Twilio Rejected" event and
-  status table; SPEC section 9 picks this reading over the resubmission
+  status table; sources.md: toll-free verification picks this reading over the resubmission
   article's "you will have to submit a new submission").
 - Delete needs an existing submission in any status (compliance API article,
   "Delete a verification").

@@ -7,7 +7,7 @@ ships two: :class:`~a2p_policy.tollfree.twilio_transport.TwilioTollFreeTransport
 (the twilio SDK) and :class:`~a2p_policy.tollfree.memory_transport.InMemoryTollFreeTransport`
 (a faithful fake for tests). Both pass one contract test suite.
 
-Source of the operations and errors: reference/twilio-tfv-messaging-compliance-api.txt
+Source of the operations and errors: sources.md [tfv-api]
 ("Create", "List", "Fetch", "Edit a rejected verification", "Delete", and the
 error table).
 """

@@ -121,16 +121,43 @@ def _trie(terms: Iterable[str]) -> str:
 
 
 def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """One regular expression matching any of ``terms`` (plural ``s``/``es``
-    included) on word boundaries of normalized text; None for no terms."""
+    """One regular expression matching any of ``terms`` (plural ``s``/``es``,
+    and ``ies`` for a final consonant + ``y``, included) on word boundaries of
+    normalized text; None for no terms. ``...`` as a word of a term stands for
+    up to three other words, ``...`` ending a word for any word ending (see
+    :mod:`a2p_policy.content.vocabulary`)."""
     return _compile_keys(tuple(sorted({k for k in (term_key(t) for t in terms) if k})))
+
+
+_GAP_WORDS: Final = 3
+_WORD_SEP: Final = r"[\s\-_]"
+_GAP: Final = rf"(?:{_WORD_SEP}+[\w']+){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
+_CONSONANT_Y: Final = re.compile(r"[b-df-hj-np-tv-z]y$")
+
+
+def _wild(key: str) -> str:
+    """The regular expression of a term holding ``...`` (a gap or a prefix)."""
+    parts: list[str] = []
+    for word in key.split(" "):
+        if word.strip(".") == "":
+            parts.append(_GAP)
+            continue
+        body = re.escape(word[:-3]) + r"[\w']*" if word.endswith("...") else re.escape(word)
+        if parts and parts[-1] != _GAP:
+            parts.append(rf"{_WORD_SEP}*")
+        parts.append(body)
+    return "".join(parts)
 
 
 @functools.lru_cache(maxsize=256)
 def _compile_keys(keys: tuple[str, ...]) -> re.Pattern[str] | None:
     if not keys:
         return None
-    return re.compile(rf"\b(?:{_trie(keys)})(?:e?s)?\b")
+    plain = [k for k in keys if "..." not in k]
+    plain += [k[:-1] + "ies" for k in plain if _CONSONANT_Y.search(k)]
+    branches = [_trie(plain)] if plain else []
+    branches += [_wild(k) for k in keys if "..." in k]
+    return re.compile(rf"\b(?:{'|'.join(branches)})(?:e?s)?\b")
 
 
 @attrs.frozen(slots=True)
@@ -221,7 +248,7 @@ class ContentLinter:
         for c in categories:
             for term in (*c.terms, *extra.get(c.rule, ())):
                 key = term_key(term)
-                if key and " " not in key and len(key) >= 3:
+                if key and " " not in key and "." not in key and len(key) >= 3:
                     watch.add(key)
         self._watch = frozenset(watch)
         self._cached = functools.lru_cache(maxsize=cache_size)(self._lint) if cache_size else None

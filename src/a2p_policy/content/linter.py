@@ -131,7 +131,7 @@ def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
 
 _GAP_WORDS: Final = 3
 _WORD_SEP: Final = r"[\s\-_]"
-_GAP: Final = rf"(?:{_WORD_SEP}+[\w']+){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
+_GAP: Final = rf"(?:{_WORD_SEP}+[^\s\-_]+){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
 _CONSONANT_Y: Final = re.compile(r"[b-df-hj-np-tv-z]y$")
 
 
@@ -142,7 +142,11 @@ def _wild(key: str) -> str:
         if word.strip(".") == "":
             parts.append(_GAP)
             continue
-        body = re.escape(word[:-3]) + r"[\w']*" if word.endswith("...") else re.escape(word)
+        # A prefix also matches its own written form ("refinanc..."), so every
+        # phrase of the table is found in a text that quotes it.
+        body = (
+            re.escape(word[:-3]) + r"[\w']*(?:\.\.\.)?" if word.endswith("...") else re.escape(word)
+        )
         if parts and parts[-1] != _GAP:
             parts.append(rf"{_WORD_SEP}*")
         parts.append(body)

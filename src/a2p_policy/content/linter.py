@@ -372,7 +372,7 @@ class ContentLinter:
             if compiled.exceptions is not None:
                 excused = [m.span() for m in compiled.exceptions.finditer(plain)]
                 if excused:
-                    hits = [h for h in hits if not any(s <= h[0] and h[1] <= e for s, e in excused)]
+                    hits = [h for h in hits if not any(s <= h[0] < e for s, e in excused)]
                     if not hits:
                         continue
             hits.sort()

@@ -131,7 +131,8 @@ def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
 
 _GAP_WORDS: Final = 3
 _WORD_SEP: Final = r"[\s\-_]"
-_GAP: Final = rf"(?:{_WORD_SEP}+[^\s\-_]+){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
+# A gap word is anything between spaces; "low-rate" counts as one word.
+_GAP: Final = rf"(?:{_WORD_SEP}+[^\s\-_]+(?:[\-_][^\s\-_]+)*){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
 _CONSONANT_Y: Final = re.compile(r"[b-df-hj-np-tv-z]y$")
 
 

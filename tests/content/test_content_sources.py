@@ -1,0 +1,257 @@
+"""Issue 16: the content items the toll-free articles list, and the phrase
+table's matching rules (plurals, spacing, hyphens, look-alikes, gaps,
+prefixes) as properties.
+
+Sources: Twilio, "Toll-Free verification rejections and resubmission",
+"Rejection types ineligible for resubmission" (30443 "Submission includes
+mortgage, auto, student, personal, payday or other loans being marketed";
+30441 "nudity, pornography, sex toys, or other adult content"; 30464
+"Cryptocurrency, NFTs, Block chain and other similar currencies").
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from a2p_policy.content import CATEGORIES, ContentLinter
+from a2p_policy.content.linter import compile_terms, term_key
+from a2p_policy.content.normalize import CONFUSABLES
+from a2p_policy.content.vocabulary import PHRASE_TABLE, load_phrase_table
+from a2p_policy.errors import ConfigurationError
+
+LINTER = ContentLinter()
+
+
+def rules_of(text: str) -> set[str]:
+    return {f.rule for f in LINTER.lint(text, initial=False)}
+
+
+# ------------------------------------------------------------ the six items
+@pytest.mark.parametrize(
+    "text",
+    [
+        "30-year mortgage loans from 5.9% APR",
+        "private student loans for fall tuition",
+        "Get pre-qualified for a home loan today",
+        "Refinance your mortgage while rates are low",
+        "Refinancing your student debt could save you $200/mo",
+        "FHA and VA loans with 3.5% down",
+        "Student housing loans available now",
+    ],
+)
+def test_mortgage_and_student_loans_are_loan_marketing(text: str) -> None:
+    assert "disallowed.loans" in rules_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Happy Loan Officer Appreciation Day to our team!",
+        "City Auto Repair: your brakes are done",
+        "Your library loan is due back Friday",
+        "Your mortgage interest statement (Form 1098) is in the portal",
+    ],
+)
+def test_loan_near_misses_pass(text: str) -> None:
+    assert "disallowed.loans" not in rules_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "full nudity shows every Friday night",
+        "Topless dancers till midnight",
+        "Hot XXX videos updated daily",
+        "XXX-rated movie marathon tonight",
+        "Independent escort, incall and outcall",
+        "Our escorts are available 24/7",
+    ],
+)
+def test_adult_content(text: str) -> None:
+    assert "shaft.sex" in rules_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Adult education classes start Monday",
+        "Nude lip liner and nude nail polish are back",
+        "The parade will have a police escort",
+        "Our staff will escort you to your car after dark",
+        "Hi XXX, your order XXX has shipped",
+    ],
+)
+def test_adult_near_misses_pass(text: str) -> None:
+    assert "shaft.sex" not in rules_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Learn block chain investing",
+        "Block-chain powered rewards",
+        "blockchain rewards",
+        "BLOCK CHAIN",
+        "Mint an NFT today",
+        "open your crypto wallet",
+        "New meme coin launching at midnight",
+    ],
+)
+def test_cryptocurrency_nft_block_chain(text: str) -> None:
+    assert "disallowed.crypto" in rules_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Joe's Pizza is now a chain of stores", "supply chain delays", "bike chain tune-up"],
+)
+def test_chain_near_misses_pass(text: str) -> None:
+    assert "disallowed.crypto" not in rules_of(text)
+
+
+def test_source_sentences_are_in_the_table() -> None:
+    assert "mortgage, auto, student, personal, payday" in CATEGORIES["disallowed.loans"].source
+    assert "nudity, pornography, sex toys" in CATEGORIES["shaft.sex"].source
+    assert "Cryptocurrency, NFTs, Block chain" in CATEGORIES["disallowed.crypto"].source
+    for category in CATEGORIES.values():
+        assert category.source, category.rule
+
+
+# ------------------------------------------------------- phrase table file
+def _table_text() -> str:
+    return resources.files("a2p_policy.content").joinpath(PHRASE_TABLE).read_text("utf-8")
+
+
+def test_package_table_loads_to_the_categories() -> None:
+    loaded = {c.rule: c for c in load_phrase_table(_table_text())}
+    for rule, category in CATEGORIES.items():
+        assert loaded[rule] == category
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.update(categories=[]),
+        lambda d: d["categories"][0].update(severity="LOUD"),
+        lambda d: d["categories"][0].update(tfv_code="30441"),
+        lambda d: d["categories"][0].update(rule=""),
+        lambda d: d["categories"][0].update(title=None),
+        lambda d: d["categories"][0]["phrases"].append("Upper Case"),
+        lambda d: d["categories"][0]["phrases"].append("a*b"),
+        lambda d: d["categories"][0]["phrases"].append(""),
+        lambda d: d["categories"][0].update(phrases="sex"),
+        lambda d: d["categories"][0]["patterns"].append("(unclosed"),
+        lambda d: d["categories"].append(dict(d["categories"][0])),
+    ],
+)
+def test_malformed_table_is_refused(mutate: object) -> None:
+    data = json.loads(_table_text())
+    mutate(data)  # type: ignore[operator]
+    with pytest.raises(ConfigurationError):
+        load_phrase_table(json.dumps(data))
+
+
+def test_bad_json_is_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        load_phrase_table("{not json")
+    with pytest.raises(ConfigurationError):
+        load_phrase_table("[]")
+
+
+# ------------------------------------------------------ matching properties
+_PLAIN = sorted(
+    (c.rule, t)
+    for c in CATEGORIES.values()
+    for t in c.terms
+    if "..." not in t and not any(t in e or e in t for e in c.exceptions)
+)
+_SAFE = st.sampled_from(["Hi", "today", "at Acme", "this week", "Reply", "now", "2x", "for you"])
+_LOOKALIKE = {v: k for k, v in CONFUSABLES.items() if k.islower() and len(v) == 1}
+
+
+def _variant(term: str, data: st.DataObject) -> str:
+    """The term as a sender may write it: case, spacing and hyphens, plural."""
+    words = term_key(term).split(" ")
+    out = words[0]
+    for word in words[1:]:
+        out += data.draw(st.sampled_from([" ", "-", "  ", " - "])) + word
+    if data.draw(st.booleans()):
+        out = out.upper()
+    elif data.draw(st.booleans()):
+        out = out.title()
+    if data.draw(st.booleans()) and out[-1].isalpha():
+        out += "s" if out[-1].islower() else "S"
+    return out
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(_PLAIN), st.data())
+def test_every_phrase_is_caught_in_any_spacing_case_and_plural(
+    item: tuple[str, str], data: st.DataObject
+) -> None:
+    rule, term = item
+    text = f"{data.draw(_SAFE)} {_variant(term, data)} {data.draw(_SAFE)}"
+    assert rule in rules_of(text), text
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(_PLAIN), st.data())
+def test_every_phrase_is_caught_with_look_alike_letters(
+    item: tuple[str, str], data: st.DataObject
+) -> None:
+    rule, term = item
+    swappable = [i for i, ch in enumerate(term) if ch in _LOOKALIKE]
+    if not swappable:
+        return
+    picked = data.draw(st.sets(st.sampled_from(swappable), min_size=1))
+    disguised = "".join(_LOOKALIKE[ch] if i in picked else ch for i, ch in enumerate(term))
+    assert rule in rules_of(f"Hi {disguised} today"), disguised
+
+
+_FILLER = st.lists(st.sampled_from(["private", "fall", "2024", "low-rate", "new"]), max_size=6)
+
+
+@given(_FILLER)
+def test_gap_phrase_spans_at_most_three_words(filler: list[str]) -> None:
+    pattern = compile_terms(["student ... loan"])
+    assert pattern is not None
+    text = " ".join(["student", *filler, "loans"])
+    assert (pattern.search(text) is not None) == (len(filler) <= 3), text
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz'", max_size=8))
+def test_prefix_phrase_matches_any_ending(ending: str) -> None:
+    pattern = compile_terms(["refinanc..."])
+    assert pattern is not None
+    assert pattern.search(f"we refinanc{ending} today") is not None
+    assert pattern.search(f"we prerefinanc{ending} today") is None
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "found"),
+    [
+        ("dispensary", "two dispensaries in town", True),
+        ("dispensary", "the dispensary", True),
+        ("third party", "third-parties", True),
+        ("crypto wallet", "crypto-wallets", True),
+        ("crypto wallet", "cryptowallet", True),
+        ("day", "days", True),  # vowel + y: a plain s plural
+        ("day", "daies", False),
+    ],
+)
+def test_plural_rules(term: str, text: str, found: bool) -> None:
+    pattern = compile_terms([term])
+    assert pattern is not None
+    assert (pattern.search(text) is not None) is found
+
+
+@given(st.text(max_size=300))
+def test_lint_never_raises_and_orders_block_first(text: str) -> None:
+    findings = LINTER.lint(text)
+    order = [f.severity.name for f in findings]
+    assert order == sorted(order, key=["BLOCK", "WARN", "INFO"].index)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 import attrs
@@ -94,12 +94,16 @@ def term_key(term: str) -> str:
     return _SEPARATOR.sub(" ", normalize_text(term).text).strip()
 
 
-def _trie(terms: Iterable[str]) -> str:
+def _trie(terms: Iterable[Sequence[str]]) -> str:
+    """One regular expression for ``terms``, each a sequence of atoms (a
+    literal character, or a regular-expression fragment of more than one
+    character), sharing common prefixes so a search tries each text position
+    once per first character rather than once per term."""
     root: dict[str, dict[str, object]] = {}
     for term in terms:
         node: dict[str, object] = root  # type: ignore[assignment]
-        for ch in term:
-            node = node.setdefault(ch, {})  # type: ignore[assignment]
+        for atom in term:
+            node = node.setdefault(atom, {})  # type: ignore[assignment]
         node[""] = {}
 
     def emit(node: Mapping[str, object]) -> str:
@@ -108,7 +112,7 @@ def _trie(terms: Iterable[str]) -> str:
         for key in sorted(k for k in node if k):
             child = node[key]
             assert isinstance(child, dict)
-            head = r"[\s\-_]*" if key == " " else re.escape(key)
+            head = key if len(key) > 1 else re.escape(key)
             branches.append(head + emit(child))
         if not branches:
             return ""
@@ -133,36 +137,37 @@ _GAP_WORDS: Final = 3
 _WORD_SEP: Final = r"[\s\-_]"
 # A gap word is anything between spaces; "low-rate" counts as one word.
 _GAP: Final = rf"(?:{_WORD_SEP}+[^\s\-_]+(?:[\-_][^\s\-_]+)*){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
+_SEP: Final = rf"{_WORD_SEP}*"
+_ANY_ENDING: Final = r"[\w']*(?:\.\.\.)?"
 _CONSONANT_Y: Final = re.compile(r"[b-df-hj-np-tv-z]y$")
 
 
-def _wild(key: str) -> str:
-    """The regular expression of a term holding ``...`` (a gap or a prefix)."""
-    parts: list[str] = []
+def _atoms(key: str) -> tuple[str, ...]:
+    """A normalized term as trie atoms: its letters, a separator between
+    words, a gap for a ``...`` word, any ending for a word ending in ``...``."""
+    atoms: list[str] = []
     for word in key.split(" "):
         if word.strip(".") == "":
-            parts.append(_GAP)
+            atoms.append(_GAP)
             continue
-        # A prefix also matches its own written form ("refinanc..."), so every
-        # phrase of the table is found in a text that quotes it.
-        body = (
-            re.escape(word[:-3]) + r"[\w']*(?:\.\.\.)?" if word.endswith("...") else re.escape(word)
-        )
-        if parts and parts[-1] != _GAP:
-            parts.append(rf"{_WORD_SEP}*")
-        parts.append(body)
-    return "".join(parts)
+        if atoms and atoms[-1] != _GAP:
+            atoms.append(_SEP)
+        if word.endswith("..."):
+            # A prefix also matches its own written form ("refinanc..."), so
+            # every phrase of the table is found in a text that quotes it.
+            atoms.extend(word[:-3])
+            atoms.append(_ANY_ENDING)
+        else:
+            atoms.extend(word)
+    return tuple(atoms)
 
 
 @functools.lru_cache(maxsize=256)
 def _compile_keys(keys: tuple[str, ...]) -> re.Pattern[str] | None:
     if not keys:
         return None
-    plain = [k for k in keys if "..." not in k]
-    plain += [k[:-1] + "ies" for k in plain if _CONSONANT_Y.search(k)]
-    branches = [_trie(plain)] if plain else []
-    branches += [_wild(k) for k in keys if "..." in k]
-    return re.compile(rf"\b(?:{'|'.join(branches)})(?:e?s)?\b")
+    variants = [*keys, *(k[:-1] + "ies" for k in keys if _CONSONANT_Y.search(k))]
+    return re.compile(rf"\b(?:{_trie(_atoms(k) for k in variants)})(?:e?s)?\b")
 
 
 @attrs.frozen(slots=True)
@@ -171,6 +176,34 @@ class _Compiled:
     terms: re.Pattern[str] | None
     exceptions: re.Pattern[str] | None
     patterns: tuple[re.Pattern[str], ...]
+    #: The first (up to) three letters of every term: a term can only match
+    #: where a word of the text starts with one of them. None: always scan.
+    heads: frozenset[str] | None
+
+
+_HEAD_LEN: Final = 3
+_TOKEN: Final = re.compile(r"\w+")
+
+
+def _term_heads(terms: Iterable[str]) -> frozenset[str] | None:
+    heads: set[str] = set()
+    for term in terms:
+        key = term_key(term)
+        if not key:
+            continue
+        head = ""
+        for ch in key[:_HEAD_LEN]:
+            if not (ch.isalnum() or ch == "_"):
+                break
+            head += ch
+        if not head:
+            return None
+        heads.add(head)
+    return frozenset(heads)
+
+
+def _text_heads(text: str) -> frozenset[str]:
+    return frozenset(token[:n] for token in _TOKEN.findall(text) for n in range(1, _HEAD_LEN + 1))
 
 
 def _host_is_shortener(host: str, shorteners: frozenset[str]) -> bool:
@@ -238,6 +271,7 @@ class ContentLinter:
                 compile_terms((*c.terms, *extra.get(c.rule, ()))),
                 compile_terms(c.exceptions),
                 tuple(re.compile(p) for p in c.patterns),
+                _term_heads((*c.terms, *extra.get(c.rule, ()))),
             )
             for c in categories
             if c.rule not in disabled
@@ -248,7 +282,10 @@ class ContentLinter:
             if c.rule not in disabled
             for t in (*c.terms, *extra.get(c.rule, ()))
         )
-        self._any_pattern = tuple(p for c in self._compiled for p in c.patterns)
+        # One pass for every category's patterns (a prefilter; the category
+        # loop below runs only when a term or a pattern is present).
+        patterns = [p.pattern for c in self._compiled for p in c.patterns]
+        self._any_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         watch = set(EVASION_WATCHWORDS)
         for c in categories:
             for term in (*c.terms, *extra.get(c.rule, ())):
@@ -358,16 +395,24 @@ class ContentLinter:
     def _categories(self, norm: NormalizedText) -> list[Finding]:
         out: list[Finding] = []
         plain = norm.plain
-        if (self._any_term is None or self._any_term.search(plain) is None) and not any(
-            p.search(plain) for p in self._any_pattern
-        ):
+        any_term = self._any_term is not None and self._any_term.search(plain) is not None
+        any_pattern = self._any_pattern is not None and self._any_pattern.search(plain) is not None
+        if not (any_term or any_pattern):
             return out
+        # Only categories with a term starting like a word of the text are
+        # scanned (a cheap gate; the scan itself decides).
+        heads = _text_heads(plain) if any_term else frozenset()
         for compiled in self._compiled:
             hits: list[tuple[int, int]] = []
-            if compiled.terms is not None:
+            if (
+                any_term
+                and compiled.terms is not None
+                and (compiled.heads is None or not heads.isdisjoint(compiled.heads))
+            ):
                 hits.extend(m.span() for m in compiled.terms.finditer(plain))
-            for pattern in compiled.patterns:
-                hits.extend(m.span() for m in pattern.finditer(plain))
+            if any_pattern:
+                for pattern in compiled.patterns:
+                    hits.extend(m.span() for m in pattern.finditer(plain))
             if not hits:
                 continue
             if compiled.exceptions is not None:

@@ -12,6 +12,7 @@ mortgage, auto, student, personal, payday or other loans being marketed";
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import pytest
@@ -19,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy.content import CATEGORIES, ContentLinter
-from a2p_policy.content.linter import compile_terms, term_key
+from a2p_policy.content.linter import compile_terms, near_pattern, term_key
 from a2p_policy.content.normalize import CONFUSABLES
-from a2p_policy.content.vocabulary import PHRASE_TABLE, load_phrase_table
+from a2p_policy.content.vocabulary import PHRASE_TABLE, Near, load_phrase_table
 from a2p_policy.errors import ConfigurationError
 
 LINTER = ContentLinter()
@@ -257,7 +258,13 @@ def test_lint_never_raises_and_orders_block_first(text: str) -> None:
     assert order == sorted(order, key=["BLOCK", "WARN", "INFO"].index)
 
 
-_ALL_TERMS = sorted({t for c in CATEGORIES.values() for t in (*c.terms, *c.exceptions)})
+_ALL_TERMS = sorted(
+    {
+        t
+        for c in CATEGORIES.values()
+        for t in (*c.terms, *c.exceptions, *(p for n in c.near for p in (*n.these, *n.near)))
+    }
+)
 _WORDS = st.sampled_from(["Hi", "at", "Acme", "today", "2", "for", "you", "-", "new", "sale"])
 
 
@@ -269,6 +276,82 @@ def test_first_letter_gate_never_changes_the_findings(parts: list[str]) -> None:
     import attrs
 
     ungated = ContentLinter(cache_size=0)
-    ungated._compiled = tuple(attrs.evolve(c, heads=None) for c in ungated._compiled)
+    ungated._compiled = tuple(
+        attrs.evolve(c, heads=None, near=tuple((p, None, None) for p, _, _ in c.near))
+        for c in ungated._compiled
+    )
     text = " ".join(parts)
     assert LINTER.lint(text) == ungated.lint(text)
+
+
+# ------------------------------------------------------------- near-rules
+def _near_rx(words: int) -> re.Pattern[str]:
+    return re.compile(near_pattern(Near(("loan", "mortgage"), ("apply", "% down"), words)))
+
+
+@given(st.lists(st.sampled_from(["today", "for", "a", "new", "fast", "3-day", "2024"]), max_size=8))
+def test_near_rule_distance_in_either_order(filler: list[str]) -> None:
+    rx = _near_rx(3)
+    # "3-day" is two words for a near-rule (words are runs of letters and digits)
+    count = sum(len(re.findall(r"\w+", w)) for w in filler)
+    forward = " ".join(["apply", *filler, "loans"])
+    backward = " ".join(["mortgage", *filler, "apply"]) + "!"
+    assert (rx.search(forward) is not None) == (count <= 3), forward
+    assert (rx.search(backward) is not None) == (count <= 3), backward
+
+
+def test_near_rule_reads_punctuation_as_a_separator() -> None:
+    rx = _near_rx(2)
+    assert rx.search("home buyers: 3% down, conventional mortgages now")
+    assert rx.search("need a loan? apply now")
+    assert not rx.search("loan payment posted on 3/1")
+    assert not rx.search("loanapply")
+
+
+@pytest.mark.parametrize(
+    "near",
+    [
+        "not a list",
+        ["not an object"],
+        [{"these": ["loan"]}],
+        [{"these": [], "near": ["apply"]}],
+        [{"these": ["Loan"], "near": ["apply"]}],
+        [{"these": ["loan"], "near": ["apply"], "words": -1}],
+        [{"these": ["loan"], "near": ["apply"], "words": 99}],
+        [{"these": ["loan"], "near": ["apply"], "words": True}],
+    ],
+)
+def test_malformed_near_rule_is_refused(near: object) -> None:
+    data = json.loads(_table_text())
+    data["categories"][0]["near"] = near
+    with pytest.raises(ConfigurationError):
+        load_phrase_table(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Home buyers: 3% down conventional mortgages available now", "disallowed.loans"),
+        ("Get approved for your next car today with our in-house financing", "disallowed.loans"),
+        ("New adult DVDs and novelty toys in store", "shaft.sex"),
+        ("Watch list: 5 small-cap stocks ready to run", "disallowed.stock_alerts"),
+        ("We share your application with our lending partners", "disallowed.lead_generation"),
+    ],
+)
+def test_near_rules_of_the_table(text: str, rule: str) -> None:
+    assert rule in rules_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Your loan payment of $312.40 posted on 3/1", "disallowed.loans"),
+        ("Your mortgage statement is available online", "disallowed.loans"),
+        ("Adult education classes and adult day care", "shaft.sex"),
+        ("Back in stock alert: cordless drills", "disallowed.stock_alerts"),
+        ("We will never share your information with partners", "disallowed.lead_generation"),
+        ("We do not sell your data to third parties", "disallowed.lead_generation"),
+    ],
+)
+def test_near_rule_near_misses(text: str, rule: str) -> None:
+    assert rule not in rules_of(text)

@@ -50,11 +50,12 @@ from a2p_policy.content.vocabulary import (
     URL_SHORTENERS,
     WEB_TLDS,
     Category,
+    Near,
 )
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 from a2p_policy.findings import Finding, Severity
 
-__all__ = ["RULES", "ContentLinter", "compile_terms", "term_key"]
+__all__ = ["RULES", "ContentLinter", "compile_terms", "near_pattern", "term_key"]
 
 #: Every rule id the linter can report, with its default severity and TFV code.
 RULES: Final[Mapping[str, tuple[Severity, int | None]]] = {
@@ -130,7 +131,7 @@ def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
     normalized text; None for no terms. ``...`` as a word of a term stands for
     up to three other words, ``...`` ending a word for any word ending (see
     :mod:`a2p_policy.content.vocabulary`)."""
-    return _compile_keys(tuple(sorted({k for k in (term_key(t) for t in terms) if k})))
+    return _compile_keys(_sorted_keys(terms))
 
 
 _GAP_WORDS: Final = 3
@@ -162,12 +163,30 @@ def _atoms(key: str) -> tuple[str, ...]:
     return tuple(atoms)
 
 
+def _keys_regex(keys: tuple[str, ...]) -> str:
+    variants = [*keys, *(k[:-1] + "ies" for k in keys if _CONSONANT_Y.search(k))]
+    return rf"\b(?:{_trie(_atoms(k) for k in variants)})(?:e?s)?\b"
+
+
 @functools.lru_cache(maxsize=256)
 def _compile_keys(keys: tuple[str, ...]) -> re.Pattern[str] | None:
     if not keys:
         return None
-    variants = [*keys, *(k[:-1] + "ies" for k in keys if _CONSONANT_Y.search(k))]
-    return re.compile(rf"\b(?:{_trie(_atoms(k) for k in variants)})(?:e?s)?\b")
+    return re.compile(_keys_regex(keys))
+
+
+def _sorted_keys(terms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({k for k in (term_key(t) for t in terms) if k}))
+
+
+def near_pattern(near: Near) -> str:
+    """The regular expression of a near-rule: a phrase of ``near.these``
+    within ``near.words`` words of a phrase of ``near.near``, either order
+    (words are runs of letters and digits; punctuation does not count)."""
+    these = _keys_regex(_sorted_keys(near.these))
+    other = _keys_regex(_sorted_keys(near.near))
+    gap = rf"(?:\W+\w+){{0,{near.words}}}?\W+"
+    return rf"(?:{these}{gap}{other}|{other}{gap}{these})"
 
 
 @attrs.frozen(slots=True)
@@ -179,6 +198,9 @@ class _Compiled:
     #: The first (up to) three letters of every term: a term can only match
     #: where a word of the text starts with one of them. None: always scan.
     heads: frozenset[str] | None
+    #: Near-rules: the pattern and the heads of each side (both must start
+    #: a word of the text for the pattern to be tried).
+    near: tuple[tuple[re.Pattern[str], frozenset[str] | None, frozenset[str] | None], ...] = ()
 
 
 _HEAD_LEN: Final = 3
@@ -272,6 +294,10 @@ class ContentLinter:
                 compile_terms(c.exceptions),
                 tuple(re.compile(p) for p in c.patterns),
                 _term_heads((*c.terms, *extra.get(c.rule, ()))),
+                tuple(
+                    (re.compile(near_pattern(n)), _term_heads(n.these), _term_heads(n.near))
+                    for n in c.near
+                ),
             )
             for c in categories
             if c.rule not in disabled
@@ -280,7 +306,7 @@ class ContentLinter:
             t
             for c in categories
             if c.rule not in disabled
-            for t in (*c.terms, *extra.get(c.rule, ()))
+            for t in (*c.terms, *extra.get(c.rule, ()), *(p for n in c.near for p in n.these))
         )
         # One pass for every category's patterns (a prefilter; the category
         # loop below runs only when a term or a pattern is present).
@@ -413,6 +439,12 @@ class ContentLinter:
             if any_pattern:
                 for pattern in compiled.patterns:
                     hits.extend(m.span() for m in pattern.finditer(plain))
+            if any_term:
+                for pattern, these, near in compiled.near:
+                    if (these is None or not heads.isdisjoint(these)) and (
+                        near is None or not heads.isdisjoint(near)
+                    ):
+                        hits.extend(m.span() for m in pattern.finditer(plain))
             if not hits:
                 continue
             if compiled.exceptions is not None:

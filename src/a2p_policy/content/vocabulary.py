@@ -68,6 +68,7 @@ __all__ = [
     "COLD_OUTREACH",
     "EVASION_WATCHWORDS",
     "LEGAL_SUFFIXES",
+    "MAX_NEAR_WORDS",
     "OPT_OUT_KEYWORDS",
     "OPT_OUT_PATTERNS",
     "PHRASE_TABLE",
@@ -75,8 +76,24 @@ __all__ = [
     "URL_SHORTENERS",
     "WEB_TLDS",
     "Category",
+    "Near",
     "load_phrase_table",
 ]
+
+
+@attrs.frozen(slots=True)
+class Near:
+    """Two phrase lists that mean the category when they occur together: a
+    phrase of ``these`` within ``words`` words of a phrase of ``near``, in
+    either order ("mortgages ... available now", "approved ... financing")."""
+
+    these: tuple[str, ...]
+    near: tuple[str, ...]
+    words: int = 6
+
+
+#: The largest ``words`` distance a near-rule may ask for.
+MAX_NEAR_WORDS: Final = 12
 
 
 @attrs.frozen(slots=True)
@@ -91,6 +108,7 @@ class Category:
     exceptions: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     source: str = ""
+    near: tuple[Near, ...] = ()
 
 
 #: The phrase table, a package data file next to this module.
@@ -137,6 +155,9 @@ def _category(entry: object) -> Category:
             raise ConfigurationError(f"phrase table: {rule}: bad pattern {pattern!r}") from exc
     source = entry.get("source", {})
     quote = source.get("quote", "") if isinstance(source, dict) else ""
+    near = entry.get("near", [])
+    if not isinstance(near, list):
+        raise ConfigurationError(f"phrase table: {rule}.near must be a list")
     return Category(
         rule,
         code,
@@ -146,7 +167,29 @@ def _category(entry: object) -> Category:
         exceptions,
         patterns,
         quote if isinstance(quote, str) else "",
+        tuple(_near(item, rule) for item in near),
     )
+
+
+def _near(item: object, rule: str) -> Near:
+    if not isinstance(item, dict):
+        raise ConfigurationError(f"phrase table: {rule}.near entries must be objects")
+    these = _strings(item, "these", rule)
+    near = _strings(item, "near", rule)
+    if not these or not near:
+        raise ConfigurationError(f"phrase table: {rule}.near needs 'these' and 'near' phrases")
+    for phrase in (*these, *near):
+        if phrase != phrase.lower() or not _TERM_CHARS.fullmatch(phrase):
+            raise ConfigurationError(
+                f"phrase table: {rule}: {phrase!r} must be lower case letters, digits, "
+                "spaces and ' $ % . & -"
+            )
+    words = item.get("words", 6)
+    if isinstance(words, bool) or not isinstance(words, int) or not 0 <= words <= MAX_NEAR_WORDS:
+        raise ConfigurationError(
+            f"phrase table: {rule}.near words must be an int from 0 to {MAX_NEAR_WORDS}"
+        )
+    return Near(these, near, words)
 
 
 def load_phrase_table(text: str) -> tuple[Category, ...]:

@@ -17,6 +17,7 @@ visible without ``-s``); a failure lists the misses and false alarms.
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,17 @@ def test_score_can_fail() -> None:
     assert stats[30464]["fn"] == 1
     assert stats[30441]["fp"] == 1
     assert len(errors) == 2
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "content.md"
+DOC_TABLE = re.compile(
+    r"<!-- corpus-table:start -->\n```text\n(.*?)\n```\n<!-- corpus-table:end -->", re.S
+)
+
+
+def test_corpus_table_in_docs() -> None:
+    """docs/content.md shows the table this corpus gives now."""
+    found = DOC_TABLE.search(DOC.read_text(encoding="utf-8"))
+    assert found is not None, "docs/content.md has no corpus table"
+    stats, _ = score(ROWS)
+    assert found.group(1) == _table(stats)

@@ -355,3 +355,43 @@ def test_near_rules_of_the_table(text: str, rule: str) -> None:
 )
 def test_near_rule_near_misses(text: str, rule: str) -> None:
     assert rule not in rules_of(text)
+
+
+_NEAR_PAIRS = sorted(
+    {
+        (c.rule, a, b)
+        for c in CATEGORIES.values()
+        for n in c.near
+        for a, b in (
+            *((t, n.near[0]) for t in n.these),
+            *((n.these[0], t) for t in n.near),
+        )
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("rule", "a", "b"), _NEAR_PAIRS, ids=[f"{r}:{a}+{b}" for r, a, b in _NEAR_PAIRS]
+)
+def test_each_near_rule_fires_on_its_phrases(rule: str, a: str, b: str) -> None:
+    assert rule in rules_of(f"Hi, {a} now {b} here."), (a, b)
+    assert rule in rules_of(f"HI, {b.upper()} - {a.upper()}!"), (a, b)
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "found"),
+    [
+        ("% down", "only 3% down", True),
+        ("% down", "now % down here", True),
+        ("% down", "3% downtown", False),
+        ("100%", "100% free", True),
+        ("100%", "it is 100%.", True),
+        ("100%", "1100% free", False),
+        ("loan", "payday loans", True),
+        ("loan", "loaner car", False),
+    ],
+)
+def test_phrases_with_symbols_at_either_end(term: str, text: str, found: bool) -> None:
+    pattern = compile_terms([term])
+    assert pattern is not None
+    assert (pattern.search(text) is not None) is found

@@ -163,9 +163,21 @@ def _atoms(key: str) -> tuple[str, ...]:
     return tuple(atoms)
 
 
+# Word boundaries around a phrase: a phrase that starts (ends) with a symbol
+# ("% down", "100%") needs no boundary on that side, since "3% down" has none.
+_START_ANY: Final = r"(?:(?=\w)(?<!\w)|(?!\w))"
+_END_ANY: Final = r"(?:(?<=\w)(?!\w)|(?<!\w))"
+
+
 def _keys_regex(keys: tuple[str, ...]) -> str:
     variants = [*keys, *(k[:-1] + "ies" for k in keys if _CONSONANT_Y.search(k))]
-    return rf"\b(?:{_trie(_atoms(k) for k in variants)})(?:e?s)?\b"
+    start = r"\b" if all(_is_word(k[0]) for k in keys) else _START_ANY
+    end = r"\b" if all(_is_word(k[-1]) or k.endswith("...") for k in keys) else _END_ANY
+    return rf"{start}(?:{_trie(_atoms(k) for k in variants)})(?:e?s)?{end}"
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 @functools.lru_cache(maxsize=256)

@@ -71,6 +71,8 @@ def test_loan_near_misses_pass(text: str) -> None:
         "XXX-rated movie marathon tonight",
         "Independent escort, incall and outcall",
         "Our escorts are available 24/7",
+        "Book an escort tonight",
+        "Discreet escort, call for rates",
     ],
 )
 def test_adult_content(text: str) -> None:

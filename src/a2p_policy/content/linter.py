@@ -25,11 +25,18 @@ Sources, rule by rule:
 * ``content.cold_outreach``: the first violating examples of the appeal
   article and "no cold prospecting" in the messaging policy.
 
-Every term list lives in :mod:`a2p_policy.content.vocabulary`. Matching runs
-on the normalized text (:mod:`a2p_policy.content.normalize`) with one
-precompiled trie-shaped regular expression per category, so a lint costs a
-few passes over the text, linear in its length; results are cached per
-distinct ``(text, brand, initial)`` in a bounded LRU.
+Every category's phrases live in the phrase table ``phrases.json``, loaded by
+:mod:`a2p_policy.content.vocabulary` (each entry quotes the source sentence
+it stands for, e.g. 30443 "Submission includes mortgage, auto, student,
+personal, payday or other loans being marketed"). Matching runs on the
+normalized text (:mod:`a2p_policy.content.normalize`) with precompiled
+trie-shaped regular expressions (plain, gap ``...`` and prefix phrases share
+one trie): one pass for every phrase of every category and one for every
+pattern decide whether anything is there; then only the categories with a
+phrase starting like a word of the text are scanned, and a near-rule only
+when words starting like both of its sides are present. A lint is a few
+passes over the text, linear in its length; results are cached per distinct
+``(text, brand, initial)`` in a bounded LRU.
 """
 
 from __future__ import annotations

@@ -19,7 +19,11 @@ Sources
   consent), rejection table (codes).
 - reference/twilio-tfv-rejection-resubmission.txt: corrections for 30446,
   30448, 30449, 30471, 30474, 30475, 30476 ("N/A", "see attached",
-  "Online", "Text to Join", "Keyword"), 30477, 30479.
+  "Online", "Text to Join", "Keyword"; "'Opt in' is part of Terms of
+  Service or Privacy Policy" -> ``tfv.optin.terms_page``; "Opt in links
+  provided are behind login/password secure links" -> ``tfv.optin.login``),
+  30473 ("password protected" -> ``tfv.website.login``; the API article's
+  Business Website: "The URL is behind a login/password"), 30477, 30479.
 - SPEC sections 5 and 9. Content vocabularies (SHAFT, disallowed, URL
   shorteners, opt-out and sender phrasing) come from :mod:`a2p_policy.content`;
   this module keeps only the request-level phrase lists below.

@@ -41,6 +41,7 @@ passes over the text, linear in its length; results are cached per distinct
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -62,7 +63,7 @@ from a2p_policy.content.vocabulary import (
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 from a2p_policy.findings import Finding, Severity
 
-__all__ = ["RULES", "ContentLinter", "compile_terms", "near_pattern", "term_key"]
+__all__ = ["RULES", "ContentLinter", "compile_terms", "near_spans", "term_key"]
 
 #: Every rule id the linter can report, with its default severity and TFV code.
 RULES: Final[Mapping[str, tuple[Severity, int | None]]] = {
@@ -198,14 +199,67 @@ def _sorted_keys(terms: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({k for k in (term_key(t) for t in terms) if k}))
 
 
-def near_pattern(near: Near) -> str:
-    """The regular expression of a near-rule: a phrase of ``near.these``
-    within ``near.words`` words of a phrase of ``near.near``, either order
-    (words are runs of letters and digits; punctuation does not count)."""
-    these = _keys_regex(_sorted_keys(near.these))
-    other = _keys_regex(_sorted_keys(near.near))
-    gap = rf"(?:\W+\w+){{0,{near.words}}}?\W+"
-    return rf"(?:{these}{gap}{other}|{other}{gap}{these})"
+_WORD_RUN: Final = re.compile(r"\w+")
+
+
+@attrs.frozen(slots=True)
+class _NearRule:
+    """A compiled near-rule: one trie per side and the heads of each side."""
+
+    these: re.Pattern[str]
+    near: re.Pattern[str]
+    words: int
+    these_heads: frozenset[str] | None
+    near_heads: frozenset[str] | None
+
+    @classmethod
+    def of(cls, near: Near) -> _NearRule:
+        these = _compile_keys(_sorted_keys(near.these))
+        other = _compile_keys(_sorted_keys(near.near))
+        if these is None or other is None:  # pragma: no cover - the loader refuses these
+            raise ConfigurationError("a near-rule needs phrases on both sides")
+        return cls(these, other, near.words, _term_heads(near.these), _term_heads(near.near))
+
+    def spans(self, text: str, word_starts: Sequence[int]) -> list[tuple[int, int]]:
+        """Each phrase of ``these`` with the nearest phrase of ``near`` on
+        either side, when at most ``words`` words (runs of letters and
+        digits) lie between them; ``word_starts``: where the words of
+        ``text`` start, in order."""
+        firsts = [m.span() for m in self.these.finditer(text)]
+        if not firsts:
+            return []
+        seconds = [m.span() for m in self.near.finditer(text)]
+        if not seconds:
+            return []
+        starts = [s for s, _ in seconds]
+        ends = [e for _, e in seconds]
+        out: list[tuple[int, int]] = []
+        for start, end in firsts:
+            after = bisect.bisect_left(starts, end)
+            if after < len(seconds):
+                between = bisect.bisect_left(word_starts, starts[after]) - bisect.bisect_left(
+                    word_starts, end
+                )
+                if between <= self.words:
+                    out.append((start, ends[after]))
+                    continue
+            before = bisect.bisect_right(ends, start) - 1
+            if before >= 0:
+                between = bisect.bisect_left(word_starts, start) - bisect.bisect_left(
+                    word_starts, ends[before]
+                )
+                if between <= self.words:
+                    out.append((starts[before], end))
+        return out
+
+
+def near_spans(near: Near, text: str) -> list[tuple[int, int]]:
+    """Where the near-rule ``near`` matches ``text`` (already normalized:
+    lower case): a phrase of ``near.these`` within ``near.words`` words of a
+    phrase of ``near.near``, in either order; words are runs of letters and
+    digits, punctuation does not count."""
+    rule = _NearRule.of(near)
+    return rule.spans(text, [m.start() for m in _WORD_RUN.finditer(text)])
 
 
 @attrs.frozen(slots=True)
@@ -217,9 +271,8 @@ class _Compiled:
     #: The first (up to) three letters of every term: a term can only match
     #: where a word of the text starts with one of them. None: always scan.
     heads: frozenset[str] | None
-    #: Near-rules: the pattern and the heads of each side (both must start
-    #: a word of the text for the pattern to be tried).
-    near: tuple[tuple[re.Pattern[str], frozenset[str] | None, frozenset[str] | None], ...] = ()
+    #: Near-rules (tried only when words start like both of their sides).
+    near: tuple[_NearRule, ...] = ()
 
 
 _HEAD_LEN: Final = 3
@@ -313,10 +366,7 @@ class ContentLinter:
                 compile_terms(c.exceptions),
                 tuple(re.compile(p) for p in c.patterns),
                 _term_heads((*c.terms, *extra.get(c.rule, ()))),
-                tuple(
-                    (re.compile(near_pattern(n)), _term_heads(n.these), _term_heads(n.near))
-                    for n in c.near
-                ),
+                tuple(_NearRule.of(n) for n in c.near),
             )
             for c in categories
             if c.rule not in disabled
@@ -447,6 +497,7 @@ class ContentLinter:
         # Only categories with a term starting like a word of the text are
         # scanned (a cheap gate; the scan itself decides).
         heads = _text_heads(plain) if any_term else frozenset()
+        word_starts: list[int] | None = None
         for compiled in self._compiled:
             hits: list[tuple[int, int]] = []
             if (
@@ -459,11 +510,13 @@ class ContentLinter:
                 for pattern in compiled.patterns:
                     hits.extend(m.span() for m in pattern.finditer(plain))
             if any_term:
-                for pattern, these, near in compiled.near:
-                    if (these is None or not heads.isdisjoint(these)) and (
-                        near is None or not heads.isdisjoint(near)
+                for near in compiled.near:
+                    if (near.these_heads is None or not heads.isdisjoint(near.these_heads)) and (
+                        near.near_heads is None or not heads.isdisjoint(near.near_heads)
                     ):
-                        hits.extend(m.span() for m in pattern.finditer(plain))
+                        if word_starts is None:
+                            word_starts = [m.start() for m in _WORD_RUN.finditer(plain)]
+                        hits.extend(near.spans(plain, word_starts))
             if not hits:
                 continue
             if compiled.exceptions is not None:

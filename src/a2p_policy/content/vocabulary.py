@@ -43,10 +43,12 @@ leetspeak) and a phrase also matches its plural in ``s``/``es`` (and
 words ("student ... loan" finds "student housing loans"); ``...`` ending a
 word stands for any word ending ("refinanc..." finds "refinancing").
 ``exceptions`` are phrases in which a phrase is innocent ("massage gun",
-"weed control"); ``patterns`` are regular expressions on the normalized text
-for what a word list cannot say. Choose phrases for precision: a bare word
-that ordinary business texts use ("stock", "loan", "shot", "pot", "slots")
-is not a phrase; a phrase is.
+"weed control": a match starting inside one does not count); ``patterns``
+are regular expressions on the normalized text for what a word list cannot
+say; ``near`` rules (:class:`Near`) catch a phrase of one list within N
+words of a phrase of another, in either order ("3% down ... mortgages").
+Choose phrases for precision: a bare word that ordinary business texts use
+("stock", "loan", "shot", "pot", "slots") is not a phrase; a phrase is.
 """
 
 from __future__ import annotations

@@ -296,8 +296,12 @@ def _term_heads(terms: Iterable[str]) -> frozenset[str] | None:
     return frozenset(heads)
 
 
-def _text_heads(text: str) -> frozenset[str]:
-    return frozenset(token[:n] for token in _TOKEN.findall(text) for n in range(1, _HEAD_LEN + 1))
+def _text_heads(text: str) -> set[str]:
+    tokens = _TOKEN.findall(text)
+    heads = {t[:3] for t in tokens}
+    heads.update([t[:2] for t in tokens])
+    heads.update([t[:1] for t in tokens])
+    return heads
 
 
 def _host_is_shortener(host: str, shorteners: frozenset[str]) -> bool:
@@ -496,7 +500,7 @@ class ContentLinter:
             return out
         # Only categories with a term starting like a word of the text are
         # scanned (a cheap gate; the scan itself decides).
-        heads = _text_heads(plain) if any_term else frozenset()
+        heads = _text_heads(plain) if any_term else set()
         word_starts: list[int] | None = None
         for compiled in self._compiled:
             hits: list[tuple[int, int]] = []

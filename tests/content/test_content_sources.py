@@ -436,3 +436,39 @@ def test_phrases_with_symbols_at_either_end(term: str, text: str, found: bool) -
     pattern = compile_terms([term])
     assert pattern is not None
     assert (pattern.search(text) is not None) is found
+
+
+_GAP_HEADS = sorted(
+    {
+        t.split(" ")[0].rstrip(".")
+        for c in CATEGORIES.values()
+        for t in (*c.terms, *c.exceptions)
+        if "..." in t
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda w: w + " " + "ab-" * 5000 + "x",
+        lambda w: w + " " + "a " * 5000,
+        lambda w: w + " -" * 5000,
+        lambda w: w + "x" * 15000,
+        lambda w: (w + " ") * 3000,
+        lambda w: w + " $1" + "1" * 10000 + " " + "1" * 10000 + "%",
+        lambda w: w + " " + "*" * 10000,
+    ],
+)
+def test_adversarial_inputs_stay_fast(shape: object) -> None:
+    """No phrase, gap, prefix, pattern or near-rule backtracks badly: each
+    ~15,000-character adversarial text is linted in well under a second
+    (a catastrophic regular expression would take minutes)."""
+    import time
+
+    linter = ContentLinter(cache_size=0)
+    for head in (*_GAP_HEADS, "invest", "turn", "earn", "make", "f", "loan", "% down"):
+        text = shape(head)  # type: ignore[operator]
+        started = time.perf_counter()
+        linter.lint(text)
+        assert time.perf_counter() - started < 2.0, (head, len(text))

@@ -144,8 +144,10 @@ def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
 
 _GAP_WORDS: Final = 3
 _WORD_SEP: Final = r"[\s\-_]"
-# A gap word is anything between spaces; "low-rate" counts as one word.
-_GAP: Final = rf"(?:{_WORD_SEP}+[^\s\-_]+(?:[\-_][^\s\-_]+)*){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
+# A gap word is anything between spaces; "low-rate" counts as one word. The
+# word is possessive (``*+``): a hyphen chain is one word and is never split
+# again on backtracking, which keeps the search linear ("a-b-c-...").
+_GAP: Final = rf"(?:{_WORD_SEP}+[^\s\-_]+(?:[\-_][^\s\-_]+)*+){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
 _SEP: Final = rf"{_WORD_SEP}*"
 _ANY_ENDING: Final = r"[\w']*(?:\.\.\.)?"
 _CONSONANT_Y: Final = re.compile(r"[b-df-hj-np-tv-z]y$")

@@ -194,3 +194,8 @@ def test_corpus_table_in_docs() -> None:
     assert found is not None, "docs/content.md has no corpus table"
     stats, _ = score(ROWS)
     assert found.group(1) == _table(stats)
+    text = " ".join(DOC.read_text(encoding="utf-8").split())
+    messages = sum(1 for r in ROWS if r["kind"] == "message")
+    near_misses = sum(1 for r in ROWS if not expected(r))
+    assert f"holds {len(ROWS)} rows: {messages} short messages" in text
+    assert f"empty for the {near_misses} near misses" in text

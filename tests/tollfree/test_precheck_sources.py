@@ -120,6 +120,8 @@ def test_terms_page_found_under_any_folder_in_any_case(
         "https://example.com/sign-in?redirect=/",
         "https://example.com/auth/",
         "https://example.com/signin.php",
+        "https://example.com/wp-login.php",
+        "https://example.com/client-login",
     ],
 )
 def test_business_website_behind_a_login(tfx: SimpleNamespace, url: str) -> None:

@@ -125,7 +125,17 @@ PRIVATE_LINK_PATH_WORDS: Final[tuple[str, ...]] = (
     "auth",
     "account/login",
     "wp-admin",
+    "wp-login",
     "admin",
+    "logon",
+    "log-on",
+    "sso",
+    "login-page",
+    "signin-page",
+    "member-login",
+    "client-login",
+    "customer-login",
+    "user-login",
 )
 
 #: First host labels of a login wall ("login.example.com"; same source, and

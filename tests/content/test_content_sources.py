@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy.content import CATEGORIES, ContentLinter
-from a2p_policy.content.linter import compile_terms, near_spans, term_key
+from a2p_policy.content.linter import compile_terms, literal_first, near_spans, term_key
 from a2p_policy.content.normalize import CONFUSABLES
 from a2p_policy.content.vocabulary import PHRASE_TABLE, Near, load_phrase_table
 from a2p_policy.errors import ConfigurationError
@@ -472,3 +472,42 @@ def test_adversarial_inputs_stay_fast(shape: object) -> None:
         started = time.perf_counter()
         linter.lint(text)
         assert time.perf_counter() - started < 2.0, (head, len(text))
+
+
+_PATTERNS = sorted({p for c in CATEGORIES.values() for p in c.patterns})
+_PIECES = st.sampled_from(
+    [
+        "invest", "turn", "earn", "make", "made", "returns", "return", "for collection of",
+        "up to", "credit score", "f", "b", "sh", "n", "u", "ck", "ing", "tch", "gg", "er",
+        "idiot", "into", "$", "%", "*", "#", "'", " ", " ", "-", "5", "12", "700", "1.5",
+        "k", "a", "per", "person", "daily", "weekly", "roi", "get", "back", "x", "$abc",
+        "could", "rip", "put", "deposit", ".", ",", "+", "/", "month", "day",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(_PATTERNS), st.lists(_PIECES, max_size=14))
+def test_literal_first_rewrite_matches_the_same(pattern: str, pieces: list[str]) -> None:
+    """The speed rewrite of a pattern finds exactly the same matches."""
+    text = "".join(pieces)
+    original = [m.span() for m in re.finditer(pattern, text)]
+    rewritten = [m.span() for m in re.finditer(literal_first(pattern), text)]
+    assert original == rewritten, (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\bab{2}c", "xabbc abbc"),
+        (r"\bfoo?", "fo foo xfoo"),
+        (r"\b\d+x", "12x a12x 3x"),
+        (r"\b[5-8]\d\d\b", "650 1650 x700 800"),
+        (r"\bx|y", "ax y x"),
+        (r"\b\d?x", "x 1x a1x"),
+    ],
+)
+def test_literal_first_examples(pattern: str, text: str) -> None:
+    assert [m.span() for m in re.finditer(literal_first(pattern), text)] == [
+        m.span() for m in re.finditer(pattern, text)
+    ]

@@ -63,7 +63,7 @@ from a2p_policy.content.vocabulary import (
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 from a2p_policy.findings import Finding, Severity
 
-__all__ = ["RULES", "ContentLinter", "compile_terms", "near_spans", "term_key"]
+__all__ = ["RULES", "ContentLinter", "compile_terms", "literal_first", "near_spans", "term_key"]
 
 #: Every rule id the linter can report, with its default severity and TFV code.
 RULES: Final[Mapping[str, tuple[Severity, int | None]]] = {
@@ -202,6 +202,56 @@ def _sorted_keys(terms: Iterable[str]) -> tuple[str, ...]:
 
 
 _WORD_RUN: Final = re.compile(r"\w+")
+_LEAD: Final = re.compile(r"\\b(?:([a-z0-9][a-z0-9' ]*)|(\\d)|(\[[a-z0-9-]+\]))")
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
+
+
+def literal_first(pattern: str) -> str:
+    """``pattern`` rewritten to start with its first literal, when it opens
+    with ``\\b`` and a literal word, ``\\d`` or a class of word characters:
+    ``\\binvest ...`` becomes ``invest(?<!\\winvest) ...``, the same
+    matches, but the regular-expression engine then skips straight to the
+    places where the literal occurs instead of trying every position."""
+    match = _LEAD.match(pattern)
+    if match is None or _top_level_alternation(pattern):
+        return pattern
+    literal, digit, klass = match.groups()
+    rest = pattern[match.end() :]
+    quantified = rest[:1] in ("*", "+", "?", "{")
+    if literal is not None:
+        if quantified:  # the quantifier binds the last letter: leave it in the rest
+            literal = literal[:-1]
+        literal = literal.rstrip(" ")
+        if not literal:
+            return pattern
+        rest = pattern[2 + len(literal) :]
+        return f"{re.escape(literal)}(?<!\\w{re.escape(literal)}){rest}"
+    head = digit if digit is not None else klass
+    if quantified:
+        if rest[:1] != "+" or rest[1:2] in ("?", "+"):
+            return pattern
+        # "\\d+" is one "\\d" and then "\\d*"
+        return f"{head}(?<!\\w{head}){head}*{rest[1:]}"
+    return f"{head}(?<!\\w{head}){rest}"
 
 
 @attrs.frozen(slots=True)
@@ -370,7 +420,7 @@ class ContentLinter:
                 c,
                 compile_terms((*c.terms, *extra.get(c.rule, ()))),
                 compile_terms(c.exceptions),
-                tuple(re.compile(p) for p in c.patterns),
+                tuple(re.compile(literal_first(p)) for p in c.patterns),
                 _term_heads((*c.terms, *extra.get(c.rule, ()))),
                 tuple(_NearRule.of(n) for n in c.near),
             )
@@ -383,10 +433,10 @@ class ContentLinter:
             if c.rule not in disabled
             for t in (*c.terms, *extra.get(c.rule, ()), *(p for n in c.near for p in n.these))
         )
-        # One pass for every category's patterns (a prefilter; the category
-        # loop below runs only when a term or a pattern is present).
-        patterns = [p.pattern for c in self._compiled for p in c.patterns]
-        self._any_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        # Every category's patterns, tried in turn (a prefilter; the category
+        # loop below runs only when a term or a pattern is present). Each is
+        # compiled literal-first, so a search skips to its first letters.
+        self._any_pattern = tuple(p for c in self._compiled for p in c.patterns)
         watch = set(EVASION_WATCHWORDS)
         for c in categories:
             for term in (*c.terms, *extra.get(c.rule, ())):
@@ -497,7 +547,7 @@ class ContentLinter:
         out: list[Finding] = []
         plain = norm.plain
         any_term = self._any_term is not None and self._any_term.search(plain) is not None
-        any_pattern = self._any_pattern is not None and self._any_pattern.search(plain) is not None
+        any_pattern = any(p.search(plain) is not None for p in self._any_pattern)
         if not (any_term or any_pattern):
             return out
         # Only categories with a term starting like a word of the text are

@@ -71,6 +71,15 @@ def test_opt_in_link_equal_to_the_declared_privacy_or_terms_url(tfx: SimpleNames
         ]
 
 
+def test_home_page_stays_a_home_page_when_the_policy_is_there(tfx: SimpleNamespace) -> None:
+    findings = check(
+        tfx,
+        opt_in_image_urls=["https://www.company.com/"],
+        privacy_policy_url="https://company.com",
+    )
+    assert [f.rule for f in on_field(findings, "opt_in_image_urls[0]")] == ["tfv.optin.home_page"]
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -707,7 +707,8 @@ def _same_url(url: str, other: str | None) -> bool:
         p = urlsplit(value.strip())
         return ((p.hostname or "").lower().removeprefix("www."), p.path.rstrip("/").lower())
 
-    return key(url) == key(other)
+    # A home page is reported as a home page, even when the policy is there.
+    return bool(key(url)[1]) and key(url) == key(other)
 
 
 # ------------------------------------------------------------------- content

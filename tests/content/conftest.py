@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-#: Where test_content_corpus.py leaves its per-code table for the summary.
-CORPUS_TABLE: pytest.StashKey[str] = pytest.StashKey()
+_TABLES: pytest.StashKey[list[str]] = pytest.StashKey()
+
+
+@pytest.fixture
+def corpus_table_sink(request: pytest.FixtureRequest) -> list[str]:
+    """A list whose entries are printed in the terminal summary."""
+    return request.config.stash.setdefault(_TABLES, [])
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    table = terminalreporter.config.stash.get(CORPUS_TABLE, None)
-    if table:
+    tables = terminalreporter.config.stash.get(_TABLES, [])
+    if tables:
         terminalreporter.section("content corpus: precision and recall per code")
-        terminalreporter.write_line(table)
+        terminalreporter.write_line(tables[-1])

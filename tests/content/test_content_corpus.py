@@ -22,13 +22,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from a2p_policy.content import ContentLinter
 from a2p_policy.content.linter import RULES
 from a2p_policy.tollfree import TollFreeVerificationRequest, precheck
-
-from .conftest import CORPUS_TABLE
 
 CORPUS = Path(__file__).parent.parent / "data" / "content_corpus.csv"
 THRESHOLD = 0.95
@@ -157,11 +153,11 @@ def score(rows: list[dict[str, str]]) -> tuple[dict[int, Counter[str]], list[str
     return stats, errors
 
 
-def test_precision_and_recall_per_code(request: pytest.FixtureRequest) -> None:
+def test_precision_and_recall_per_code(corpus_table_sink: list[str]) -> None:
     stats, errors = score(ROWS)
     table = _table(stats)
     print("\n" + table)
-    request.config.stash[CORPUS_TABLE] = table
+    corpus_table_sink.append(table)
     below = []
     for code, s in sorted(stats.items()):
         tp, fp, fn = s["tp"], s["fp"], s["fn"]

@@ -256,6 +256,33 @@ def test_empty_terms_miss_everything() -> None:
     assert rules(audit_terms("")) == [r for r, _ in TERMS_PARTS]
 
 
+def test_terms_without_program_name_and_description() -> None:
+    """Issue 16: the article's bullets 2-6 alone (they say "the messaging
+    program" and "SMS messages") do not describe the program: the template
+    opens with "{Program Name} 1. {Insert program description here; a brief
+    description of the types of messages users can expect upon opting in.}"."""
+    bullets = ARTICLE_TERMS.split("\n2. ", 1)[1]
+    assert "messaging program" in bullets
+    found = audit_terms("2. " + bullets)
+    assert rules(found) == ["terms.program"]
+    assert found[0].severity is Severity.BLOCK
+    # A title alone names the program but still does not describe the messages.
+    assert rules(audit_terms("Acme Dental Text Program\n2. " + bullets)) == ["terms.program"]
+    for description in (
+        "Acme Dental Reminders: appointment reminders and occasional promotional offers.",
+        "Acme Alerts. You will receive order updates and delivery notifications.",
+        "Acme Club: texts about our upcoming events.",
+    ):
+        assert audit_terms(description + "\n2. " + bullets) == [], description
+
+
+def test_opt_in_form_still_accepts_a_named_program() -> None:
+    """The bare word "program" still names the program on an opt-in form."""
+    text = FORM.replace("You will get appointment reminders and promotional offers.", "")
+    assert "optin.program" in rules(audit_opt_in_form(text))
+    assert "optin.program" not in rules(audit_opt_in_form(text + "\nJoin the Acme VIP program."))
+
+
 # ---------------------------------------------------------------- privacy
 #: The statement required by reference/leadconnector-twilio-suspension-appeal.md
 #: ("For the privacy policy page").

@@ -54,6 +54,7 @@ from a2p_policy.findings import Finding, Severity
 __all__ = [
     "MAX_AUDIT_TEXT",
     "OPT_IN_RULES",
+    "TERMS_PROGRAM_PATTERNS",
     "TERMS_RULES",
     "AuditRule",
     "audit_opt_in_form",
@@ -113,6 +114,14 @@ PROGRAM_PATTERNS: Final = _rx(
     rf"\b{_MSG_NOUN}\s+(?:about|regarding|related to|concerning|on|for|with)\s+"
     r"(?:your|our|the|upcoming|new|any)\b",
 )
+#: What the terms page's first bullet must say: the types of messages users
+#: can expect. The appeal article's template ("For the terms and Conditions
+#: page") opens with "{Program Name} 1. {Insert program description here; a
+#: brief description of the types of messages users can expect upon opting
+#: in.}"; its own bullets 2-6 mention "the messaging program" and "SMS
+#: messages", so the bare word "program" (enough on an opt-in form, where it
+#: names the program) does not describe anything on a terms page.
+TERMS_PROGRAM_PATTERNS: Final = PROGRAM_PATTERNS[1:]
 RATES_PATTERNS: Final = _rx(
     r"\bdata\s+rates?\b",
     r"\b(?:msgs?|messages?|messaging|texts?|txt|sms)\s*(?:&|and|\+|/)\s*data\b",
@@ -233,7 +242,7 @@ TERMS_RULES: Final[tuple[AuditRule, ...]] = (
         "terms.program",
         "the terms do not name the program or describe its messages",
         "start with the program name and a short description of the messages",
-        PROGRAM_PATTERNS,
+        TERMS_PROGRAM_PATTERNS,
     ),
     AuditRule(
         "terms.stop",
@@ -544,7 +553,13 @@ def audit_terms(text: str) -> list[Finding]:
     """Check a terms page for the carrier minimum elements; one finding per
     missing element (``terms.program``, ``terms.stop``, ``terms.help``,
     ``terms.carriers``, ``terms.rates``, ``terms.frequency``,
-    ``terms.privacy``; all BLOCK)."""
+    ``terms.privacy``; all BLOCK).
+
+    ``terms.program`` needs a description of the messages, not just the word
+    "program": the appeal article's template ("For the terms and Conditions
+    page") starts "{Program Name} 1. {Insert program description here; a
+    brief description of the types of messages users can expect upon opting
+    in.}", and its later bullets already say "the messaging program"."""
     normalized = normalize_text(_strip_markup(_check_text(text)))
     findings: list[Finding] = []
     for rule in TERMS_RULES:

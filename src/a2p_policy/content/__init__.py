@@ -12,6 +12,8 @@ from a2p_policy.content.vocabulary import (
     OPT_OUT_PATTERNS,
     URL_SHORTENERS,
     Category,
+    Near,
+    load_phrase_table,
 )
 from a2p_policy.findings import Finding, Severity
 
@@ -26,11 +28,13 @@ __all__ = [
     "Category",
     "ContentLinter",
     "Finding",
+    "Near",
     "NormalizedText",
     "Severity",
     "SnowshoeDetector",
     "fingerprint",
     "has_opt_out",
     "has_sender_id",
+    "load_phrase_table",
     "normalize_text",
 ]

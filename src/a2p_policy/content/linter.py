@@ -25,18 +25,26 @@ Sources, rule by rule:
 * ``content.cold_outreach``: the first violating examples of the appeal
   article and "no cold prospecting" in the messaging policy.
 
-Every term list lives in :mod:`a2p_policy.content.vocabulary`. Matching runs
-on the normalized text (:mod:`a2p_policy.content.normalize`) with one
-precompiled trie-shaped regular expression per category, so a lint costs a
-few passes over the text, linear in its length; results are cached per
-distinct ``(text, brand, initial)`` in a bounded LRU.
+Every category's phrases live in the phrase table ``phrases.json``, loaded by
+:mod:`a2p_policy.content.vocabulary` (each entry quotes the source sentence
+it stands for, e.g. 30443 "Submission includes mortgage, auto, student,
+personal, payday or other loans being marketed"). Matching runs on the
+normalized text (:mod:`a2p_policy.content.normalize`) with precompiled
+trie-shaped regular expressions (plain, gap ``...`` and prefix phrases share
+one trie): one pass for every phrase of every category and one for every
+pattern decide whether anything is there; then only the categories with a
+phrase starting like a word of the text are scanned, and a near-rule only
+when words starting like both of its sides are present. A lint is a few
+passes over the text, linear in its length; results are cached per distinct
+``(text, brand, initial)`` in a bounded LRU.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 import attrs
@@ -50,11 +58,12 @@ from a2p_policy.content.vocabulary import (
     URL_SHORTENERS,
     WEB_TLDS,
     Category,
+    Near,
 )
 from a2p_policy.errors import ConfigurationError, InvalidArgument
 from a2p_policy.findings import Finding, Severity
 
-__all__ = ["RULES", "ContentLinter", "compile_terms", "term_key"]
+__all__ = ["RULES", "ContentLinter", "compile_terms", "literal_first", "near_spans", "term_key"]
 
 #: Every rule id the linter can report, with its default severity and TFV code.
 RULES: Final[Mapping[str, tuple[Severity, int | None]]] = {
@@ -94,12 +103,16 @@ def term_key(term: str) -> str:
     return _SEPARATOR.sub(" ", normalize_text(term).text).strip()
 
 
-def _trie(terms: Iterable[str]) -> str:
+def _trie(terms: Iterable[Sequence[str]]) -> str:
+    """One regular expression for ``terms``, each a sequence of atoms (a
+    literal character, or a regular-expression fragment of more than one
+    character), sharing common prefixes so a search tries each text position
+    once per first character rather than once per term."""
     root: dict[str, dict[str, object]] = {}
     for term in terms:
         node: dict[str, object] = root  # type: ignore[assignment]
-        for ch in term:
-            node = node.setdefault(ch, {})  # type: ignore[assignment]
+        for atom in term:
+            node = node.setdefault(atom, {})  # type: ignore[assignment]
         node[""] = {}
 
     def emit(node: Mapping[str, object]) -> str:
@@ -108,7 +121,7 @@ def _trie(terms: Iterable[str]) -> str:
         for key in sorted(k for k in node if k):
             child = node[key]
             assert isinstance(child, dict)
-            head = r"[\s\-_]*" if key == " " else re.escape(key)
+            head = key if len(key) > 1 else re.escape(key)
             branches.append(head + emit(child))
         if not branches:
             return ""
@@ -121,16 +134,184 @@ def _trie(terms: Iterable[str]) -> str:
 
 
 def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """One regular expression matching any of ``terms`` (plural ``s``/``es``
-    included) on word boundaries of normalized text; None for no terms."""
-    return _compile_keys(tuple(sorted({k for k in (term_key(t) for t in terms) if k})))
+    """One regular expression matching any of ``terms`` (plural ``s``/``es``,
+    and ``ies`` for a final consonant + ``y``, included) on word boundaries of
+    normalized text; None for no terms. ``...`` as a word of a term stands for
+    up to three other words, ``...`` ending a word for any word ending (see
+    :mod:`a2p_policy.content.vocabulary`)."""
+    return _compile_keys(_sorted_keys(terms))
+
+
+_GAP_WORDS: Final = 3
+_WORD_SEP: Final = r"[\s\-_]"
+# A gap word is anything between spaces; "low-rate" counts as one word. The
+# word is possessive (``*+``): a hyphen chain is one word and is never split
+# again on backtracking, which keeps the search linear ("a-b-c-...").
+_GAP: Final = rf"(?:{_WORD_SEP}+[^\s\-_]+(?:[\-_][^\s\-_]+)*+){{0,{_GAP_WORDS}}}{_WORD_SEP}*"
+_SEP: Final = rf"{_WORD_SEP}*"
+_ANY_ENDING: Final = r"[\w']*(?:\.\.\.)?"
+_CONSONANT_Y: Final = re.compile(r"[b-df-hj-np-tv-z]y$")
+
+
+def _atoms(key: str) -> tuple[str, ...]:
+    """A normalized term as trie atoms: its letters, a separator between
+    words, a gap for a ``...`` word, any ending for a word ending in ``...``."""
+    atoms: list[str] = []
+    for word in key.split(" "):
+        if word.strip(".") == "":
+            atoms.append(_GAP)
+            continue
+        if atoms and atoms[-1] != _GAP:
+            atoms.append(_SEP)
+        if word.endswith("..."):
+            # A prefix also matches its own written form ("refinanc..."), so
+            # every phrase of the table is found in a text that quotes it.
+            atoms.extend(word[:-3])
+            atoms.append(_ANY_ENDING)
+        else:
+            atoms.extend(word)
+    return tuple(atoms)
+
+
+# Word boundaries around a phrase: a phrase that starts (ends) with a symbol
+# ("% down", "100%") needs no boundary on that side, since "3% down" has none.
+_START_ANY: Final = r"(?:(?=\w)(?<!\w)|(?!\w))"
+_END_ANY: Final = r"(?:(?<=\w)(?!\w)|(?<!\w))"
+
+
+def _keys_regex(keys: tuple[str, ...]) -> str:
+    variants = [*keys, *(k[:-1] + "ies" for k in keys if _CONSONANT_Y.search(k))]
+    start = r"\b" if all(_is_word(k[0]) for k in keys) else _START_ANY
+    end = r"\b" if all(_is_word(k[-1]) or k.endswith("...") for k in keys) else _END_ANY
+    return rf"{start}(?:{_trie(_atoms(k) for k in variants)})(?:e?s)?{end}"
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 @functools.lru_cache(maxsize=256)
 def _compile_keys(keys: tuple[str, ...]) -> re.Pattern[str] | None:
     if not keys:
         return None
-    return re.compile(rf"\b(?:{_trie(keys)})(?:e?s)?\b")
+    return re.compile(_keys_regex(keys))
+
+
+def _sorted_keys(terms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({k for k in (term_key(t) for t in terms) if k}))
+
+
+_WORD_RUN: Final = re.compile(r"\w+")
+_LEAD: Final = re.compile(r"\\b(?:([a-z0-9][a-z0-9' ]*)|(\\d)|(\[[a-z0-9-]+\]))")
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
+
+
+def literal_first(pattern: str) -> str:
+    """``pattern`` rewritten to start with its first literal, when it opens
+    with ``\\b`` and a literal word, ``\\d`` or a class of word characters:
+    ``\\binvest ...`` becomes ``invest(?<!\\winvest) ...``, the same
+    matches, but the regular-expression engine then skips straight to the
+    places where the literal occurs instead of trying every position."""
+    match = _LEAD.match(pattern)
+    if match is None or _top_level_alternation(pattern):
+        return pattern
+    literal, digit, klass = match.groups()
+    rest = pattern[match.end() :]
+    quantified = rest[:1] in ("*", "+", "?", "{")
+    if literal is not None:
+        if quantified:  # the quantifier binds the last letter: leave it in the rest
+            literal = literal[:-1]
+        literal = literal.rstrip(" ")
+        if not literal:
+            return pattern
+        rest = pattern[2 + len(literal) :]
+        return f"{re.escape(literal)}(?<!\\w{re.escape(literal)}){rest}"
+    head = digit if digit is not None else klass
+    if quantified:
+        if rest[:1] != "+" or rest[1:2] in ("?", "+"):
+            return pattern
+        # "\\d+" is one "\\d" and then "\\d*"
+        return f"{head}(?<!\\w{head}){head}*{rest[1:]}"
+    return f"{head}(?<!\\w{head}){rest}"
+
+
+@attrs.frozen(slots=True)
+class _NearRule:
+    """A compiled near-rule: one trie per side and the heads of each side."""
+
+    these: re.Pattern[str]
+    near: re.Pattern[str]
+    words: int
+    these_heads: frozenset[str] | None
+    near_heads: frozenset[str] | None
+
+    @classmethod
+    def of(cls, near: Near) -> _NearRule:
+        these = _compile_keys(_sorted_keys(near.these))
+        other = _compile_keys(_sorted_keys(near.near))
+        if these is None or other is None:  # pragma: no cover - the loader refuses these
+            raise ConfigurationError("a near-rule needs phrases on both sides")
+        return cls(these, other, near.words, _term_heads(near.these), _term_heads(near.near))
+
+    def spans(self, text: str, word_starts: Sequence[int]) -> list[tuple[int, int]]:
+        """Each phrase of ``these`` with the nearest phrase of ``near`` on
+        either side, when at most ``words`` words (runs of letters and
+        digits) lie between them; ``word_starts``: where the words of
+        ``text`` start, in order."""
+        firsts = [m.span() for m in self.these.finditer(text)]
+        if not firsts:
+            return []
+        seconds = [m.span() for m in self.near.finditer(text)]
+        if not seconds:
+            return []
+        starts = [s for s, _ in seconds]
+        ends = [e for _, e in seconds]
+        out: list[tuple[int, int]] = []
+        for start, end in firsts:
+            after = bisect.bisect_left(starts, end)
+            if after < len(seconds):
+                between = bisect.bisect_left(word_starts, starts[after]) - bisect.bisect_left(
+                    word_starts, end
+                )
+                if between <= self.words:
+                    out.append((start, ends[after]))
+                    continue
+            before = bisect.bisect_right(ends, start) - 1
+            if before >= 0:
+                between = bisect.bisect_left(word_starts, start) - bisect.bisect_left(
+                    word_starts, ends[before]
+                )
+                if between <= self.words:
+                    out.append((starts[before], end))
+        return out
+
+
+def near_spans(near: Near, text: str) -> list[tuple[int, int]]:
+    """Where the near-rule ``near`` matches ``text`` (already normalized:
+    lower case): a phrase of ``near.these`` within ``near.words`` words of a
+    phrase of ``near.near``, in either order; words are runs of letters and
+    digits, punctuation does not count."""
+    rule = _NearRule.of(near)
+    return rule.spans(text, [m.start() for m in _WORD_RUN.finditer(text)])
 
 
 @attrs.frozen(slots=True)
@@ -139,6 +320,40 @@ class _Compiled:
     terms: re.Pattern[str] | None
     exceptions: re.Pattern[str] | None
     patterns: tuple[re.Pattern[str], ...]
+    #: The first (up to) three letters of every term: a term can only match
+    #: where a word of the text starts with one of them. None: always scan.
+    heads: frozenset[str] | None
+    #: Near-rules (tried only when words start like both of their sides).
+    near: tuple[_NearRule, ...] = ()
+
+
+_HEAD_LEN: Final = 3
+_TOKEN: Final = re.compile(r"\w+")
+
+
+def _term_heads(terms: Iterable[str]) -> frozenset[str] | None:
+    heads: set[str] = set()
+    for term in terms:
+        key = term_key(term)
+        if not key:
+            continue
+        head = ""
+        for ch in key[:_HEAD_LEN]:
+            if not (ch.isalnum() or ch == "_"):
+                break
+            head += ch
+        if not head:
+            return None
+        heads.add(head)
+    return frozenset(heads)
+
+
+def _text_heads(text: str) -> set[str]:
+    tokens = _TOKEN.findall(text)
+    heads = {t[:3] for t in tokens}
+    heads.update([t[:2] for t in tokens])
+    heads.update([t[:1] for t in tokens])
+    return heads
 
 
 def _host_is_shortener(host: str, shorteners: frozenset[str]) -> bool:
@@ -205,7 +420,9 @@ class ContentLinter:
                 c,
                 compile_terms((*c.terms, *extra.get(c.rule, ()))),
                 compile_terms(c.exceptions),
-                tuple(re.compile(p) for p in c.patterns),
+                tuple(re.compile(literal_first(p)) for p in c.patterns),
+                _term_heads((*c.terms, *extra.get(c.rule, ()))),
+                tuple(_NearRule.of(n) for n in c.near),
             )
             for c in categories
             if c.rule not in disabled
@@ -214,14 +431,17 @@ class ContentLinter:
             t
             for c in categories
             if c.rule not in disabled
-            for t in (*c.terms, *extra.get(c.rule, ()))
+            for t in (*c.terms, *extra.get(c.rule, ()), *(p for n in c.near for p in n.these))
         )
+        # Every category's patterns, tried in turn (a prefilter; the category
+        # loop below runs only when a term or a pattern is present). Each is
+        # compiled literal-first, so a search skips to its first letters.
         self._any_pattern = tuple(p for c in self._compiled for p in c.patterns)
         watch = set(EVASION_WATCHWORDS)
         for c in categories:
             for term in (*c.terms, *extra.get(c.rule, ())):
                 key = term_key(term)
-                if key and " " not in key and len(key) >= 3:
+                if key and " " not in key and "." not in key and len(key) >= 3:
                     watch.add(key)
         self._watch = frozenset(watch)
         self._cached = functools.lru_cache(maxsize=cache_size)(self._lint) if cache_size else None
@@ -326,22 +546,39 @@ class ContentLinter:
     def _categories(self, norm: NormalizedText) -> list[Finding]:
         out: list[Finding] = []
         plain = norm.plain
-        if (self._any_term is None or self._any_term.search(plain) is None) and not any(
-            p.search(plain) for p in self._any_pattern
-        ):
+        any_term = self._any_term is not None and self._any_term.search(plain) is not None
+        any_pattern = any(p.search(plain) is not None for p in self._any_pattern)
+        if not (any_term or any_pattern):
             return out
+        # Only categories with a term starting like a word of the text are
+        # scanned (a cheap gate; the scan itself decides).
+        heads = _text_heads(plain) if any_term else set()
+        word_starts: list[int] | None = None
         for compiled in self._compiled:
             hits: list[tuple[int, int]] = []
-            if compiled.terms is not None:
+            if (
+                any_term
+                and compiled.terms is not None
+                and (compiled.heads is None or not heads.isdisjoint(compiled.heads))
+            ):
                 hits.extend(m.span() for m in compiled.terms.finditer(plain))
-            for pattern in compiled.patterns:
-                hits.extend(m.span() for m in pattern.finditer(plain))
+            if any_pattern:
+                for pattern in compiled.patterns:
+                    hits.extend(m.span() for m in pattern.finditer(plain))
+            if any_term:
+                for near in compiled.near:
+                    if (near.these_heads is None or not heads.isdisjoint(near.these_heads)) and (
+                        near.near_heads is None or not heads.isdisjoint(near.near_heads)
+                    ):
+                        if word_starts is None:
+                            word_starts = [m.start() for m in _WORD_RUN.finditer(plain)]
+                        hits.extend(near.spans(plain, word_starts))
             if not hits:
                 continue
             if compiled.exceptions is not None:
                 excused = [m.span() for m in compiled.exceptions.finditer(plain)]
                 if excused:
-                    hits = [h for h in hits if not any(s <= h[0] and h[1] <= e for s, e in excused)]
+                    hits = [h for h in hits if not any(s <= h[0] < e for s, e in excused)]
                     if not hits:
                         continue
             hits.sort()

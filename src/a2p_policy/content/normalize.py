@@ -310,6 +310,11 @@ def _deleet(core: str) -> tuple[str, str]:
     return core.translate(_LEET_I), core.translate(_LEET_L)
 
 
+def _watched(word: str, watchwords: frozenset[str]) -> bool:
+    """``word`` is a watch word or the plural (``s``) of one ("n1ggers")."""
+    return word in watchwords or (len(word) > 3 and word[-1] == "s" and word[:-1] in watchwords)
+
+
 def normalize_text(text: str, watchwords: frozenset[str] = frozenset()) -> NormalizedText:
     """Normalize ``text``; disguised forms of ``watchwords`` become signals.
 
@@ -333,7 +338,7 @@ def normalize_text(text: str, watchwords: frozenset[str] = frozenset()) -> Norma
                 continue
             start = match.start() + (len(token) - len(token.lstrip("|")))
             for candidate in _deleet(core):
-                if candidate in watchwords:
+                if _watched(candidate, watchwords):
                     if plain_chars is None:
                         plain_chars = list(norm)
                     plain_chars[start : start + len(core)] = candidate
@@ -346,7 +351,7 @@ def normalize_text(text: str, watchwords: frozenset[str] = frozenset()) -> Norma
             run = norm[start:end]
             collapsed = "".join(c for c in run if c not in _SPACED_SEPARATORS)
             for candidate in (collapsed, *_deleet(collapsed)):
-                if candidate in watchwords:
+                if _watched(candidate, watchwords):
                     if plain_chars is None:
                         plain_chars = list(norm)
                     plain_chars[start:end] = candidate + " " * (len(run) - len(candidate))

@@ -27,25 +27,42 @@ Sources
       policy-rampup-dnd.txt ("Filtering Evasion"; "no cold prospecting
       message campaigns").
 
-Term format: lower case, words separated by single spaces or hyphens (a
-space or hyphen in a term matches any run of spaces and hyphens, or none, so
-"e-cig" also finds "e cig" and "ecig"). Terms are matched on word boundaries
-after normalization (case, accents, look-alike letters, leetspeak) and a term
-also matches its plural in ``s``/``es``. ``exceptions`` are phrases in which
-a term is innocent ("massage gun", "weed control"); ``patterns`` are regular
-expressions on the normalized text for what a word list cannot say.
-Choose terms for precision: a bare word that ordinary business texts use
-("stock", "loan", "shot", "pot", "slots") is not a term; a phrase is.
+The category phrase table lives in the package data file ``phrases.json``
+(one entry per rule: rule id, TFV code, severity, title, the source sentence
+it stands for, phrases, exceptions, patterns) so a compliance person can
+extend it without touching code; this module loads and validates it at
+import time (a malformed table raises ConfigurationError) and keeps the
+other lists (shorteners, opt-out and sender phrasings) as constants.
+
+Phrase format: lower case, words separated by single spaces or hyphens (a
+space or hyphen in a phrase matches any run of spaces and hyphens, or none,
+so "e-cig" also finds "e cig" and "ecig"). Phrases are matched on word
+boundaries after normalization (case, accents, look-alike letters,
+leetspeak) and a phrase also matches its plural in ``s``/``es`` (and
+``y`` -> ``ies``). ``...`` as a whole word stands for up to three other
+words ("student ... loan" finds "student housing loans"); ``...`` ending a
+word stands for any word ending ("refinanc..." finds "refinancing").
+``exceptions`` are phrases in which a phrase is innocent ("massage gun",
+"weed control": a match starting inside one does not count); ``patterns``
+are regular expressions on the normalized text for what a word list cannot
+say; ``near`` rules (:class:`Near`) catch a phrase of one list within N
+words of a phrase of another, in either order ("3% down ... mortgages").
+Choose phrases for precision: a bare word that ordinary business texts use
+("stock", "loan", "shot", "pot", "slots") is not a phrase; a phrase is.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
+from importlib import resources
 from types import MappingProxyType
 from typing import Final
 
 import attrs
 
+from a2p_policy.errors import ConfigurationError
 from a2p_policy.findings import Severity
 
 __all__ = [
@@ -53,13 +70,32 @@ __all__ = [
     "COLD_OUTREACH",
     "EVASION_WATCHWORDS",
     "LEGAL_SUFFIXES",
+    "MAX_NEAR_WORDS",
     "OPT_OUT_KEYWORDS",
     "OPT_OUT_PATTERNS",
+    "PHRASE_TABLE",
     "SENDER_PATTERNS",
     "URL_SHORTENERS",
     "WEB_TLDS",
     "Category",
+    "Near",
+    "load_phrase_table",
 ]
+
+
+@attrs.frozen(slots=True)
+class Near:
+    """Two phrase lists that mean the category when they occur together: a
+    phrase of ``these`` within ``words`` words of a phrase of ``near``, in
+    either order ("mortgages ... available now", "approved ... financing")."""
+
+    these: tuple[str, ...]
+    near: tuple[str, ...]
+    words: int = 6
+
+
+#: The largest ``words`` distance a near-rule may ask for.
+MAX_NEAR_WORDS: Final = 12
 
 
 @attrs.frozen(slots=True)
@@ -73,702 +109,128 @@ class Category:
     terms: tuple[str, ...]
     exceptions: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    source: str = ""
+    near: tuple[Near, ...] = ()
 
 
-_B = Severity.BLOCK
-_W = Severity.WARN
+#: The phrase table, a package data file next to this module.
+PHRASE_TABLE: Final = "phrases.json"
 
-_CATEGORY_LIST: Final[tuple[Category, ...]] = (
-    # ---------------------------------------------------------------- SHAFT
-    Category(
-        "shaft.sex",
-        30441,
-        _B,
-        "sexual or adult content",
-        (
-            "sex",
-            "sexy",
-            "sexting",
-            "porn",
-            "nude pics",
-            "nude photos",
-            "send nudes",
-            "naked pics",
-            "porno",
-            "pornography",
-            "nsfw",
-            "erotic",
-            "erotica",
-            "fetish",
-            "horny",
-            "milf",
-            "onlyfans",
-            "only fans",
-            "camgirl",
-            "cam girl",
-            "webcam girls",
-            "escort service",
-            "escort agency",
-            "escorts",
-            "sex toy",
-            "adult toy",
-            "adult content",
-            "adult video",
-            "adult entertainment",
-            "strip club",
-            "stripper",
-            "xxx video",
-            "hot singles",
-            "hookup tonight",
-        ),
-        exceptions=(
-            "sex offender registry",
-            "same sex",
-            "sex education",
-            "paint stripper",
-            "wire stripper",
-            "wallpaper stripper",
-            "floor stripper",
-        ),
-    ),
-    Category(
-        "shaft.hate",
-        30455,
-        _B,
-        "hate speech, profanity or violence",
-        (
-            "fuck",
-            "fucking",
-            "fucker",
-            "motherfucker",
-            "shit",
-            "bullshit",
-            "bitch",
-            "cunt",
-            "asshole",
-            "dickhead",
-            "nigger",
-            "nigga",
-            "faggot",
-            "kike",
-            "wetback",
-            "tranny",
-            "white power",
-            "white supremacy",
-            "heil hitler",
-            "ethnic cleansing",
-            "race war",
-            "kill you",
-            "kill your family",
-            "shoot you",
-            "death to",
-            "burn in hell",
-            "i will hurt you",
-            "bomb threat",
-        ),
-    ),
-    Category(
-        "shaft.alcohol",
-        30456,
-        _B,
-        "alcohol",
-        (
-            "alcohol",
-            "alcoholic",
-            "beer",
-            "craft beer",
-            "draft beer",
-            "wine",
-            "wine tasting",
-            "wine club",
-            "liquor",
-            "liquor store",
-            "vodka",
-            "whiskey",
-            "whisky",
-            "bourbon",
-            "tequila",
-            "mezcal",
-            "rum",
-            "gin",
-            "cognac",
-            "champagne",
-            "prosecco",
-            "merlot",
-            "cabernet",
-            "chardonnay",
-            "pinot noir",
-            "sangria",
-            "mimosa",
-            "margarita",
-            "cocktail",
-            "booze",
-            "brewery",
-            "winery",
-            "distillery",
-            "hard seltzer",
-            "happy hour",
-            "open bar",
-            "bottle service",
-            "pub crawl",
-            "six pack",
-            "keg",
-        ),
-        exceptions=(
-            "root beer",
-            "ginger beer",
-            "non alcoholic",
-            "alcohol free",
-            "rubbing alcohol",
-            "alcohol wipe",
-            "alcohol swab",
-            "cocktail dress",
-            "shrimp cocktail",
-            "fruit cocktail",
-            "cocktail attire",
-            "alcohol anonymous",
-            "alcoholics anonymous",
-        ),
-    ),
-    Category(
-        "shaft.firearms",
-        30457,
-        _B,
-        "firearms and ammunition",
-        (
-            "gun",
-            "guns",
-            "firearm",
-            "handgun",
-            "shotgun",
-            "rifle",
-            "pistol",
-            "revolver",
-            "ammo",
-            "ammunition",
-            "gun range",
-            "shooting range",
-            "gun show",
-            "gunsmith",
-            "glock",
-            "ar 15",
-            "ak 47",
-            "9mm",
-            "concealed carry",
-            "ccw permit",
-            "silencer",
-            "gun safe",
-            "rounds of ammo",
-            "hunting rifle",
-        ),
-        exceptions=(
-            "massage gun",
-            "glue gun",
-            "nail gun",
-            "heat gun",
-            "staple gun",
-            "spray gun",
-            "caulk gun",
-            "grease gun",
-            "top gun",
-            "water gun",
-            "squirt gun",
-            "nerf gun",
-            "paint gun",
-            "radar gun",
-            "foam gun",
-            "tattoo gun",
-            "glue guns",
-            "massage guns",
-            "air rifle",
-        ),
-    ),
-    Category(
-        "shaft.tobacco",
-        30458,
-        _B,
-        "tobacco and vaping",
-        (
-            "tobacco",
-            "cigarette",
-            "cigar",
-            "cigarillo",
-            "vape",
-            "vaping",
-            "vape juice",
-            "vape shop",
-            "disposable vape",
-            "e cig",
-            "e cigarette",
-            "e liquid",
-            "e juice",
-            "juul",
-            "nicotine",
-            "nicotine pouch",
-            "zyn",
-            "hookah",
-            "shisha",
-            "snuff",
-            "chewing tobacco",
-            "smoke shop",
-            "puff bar",
-            "pipe tobacco",
-        ),
-        exceptions=(
-            "nicotine patch",
-            "quit smoking",
-            "stop smoking",
-            "smoking cessation",
-            "nicotine replacement",
-            "tobacco free",
-            "tobacco cessation",
-        ),
-    ),
-    Category(
-        "shaft.cannabis",
-        30459,
-        _B,
-        "cannabis, CBD and hemp",
-        (
-            "cannabis",
-            "marijuana",
-            "cbd",
-            "cbd oil",
-            "thc",
-            "thca",
-            "hemp",
-            "weed",
-            "kush",
-            "dispensary",
-            "edibles",
-            "delta 8",
-            "delta 9",
-            "delta 10",
-            "cannabinoid",
-            "ganja",
-            "indica",
-            "sativa",
-            "pre roll",
-            "pot shop",
-            "dab pen",
-            "thc gummies",
-        ),
-        exceptions=(
-            "weed control",
-            "weed killer",
-            "weed removal",
-            "weed whacker",
-            "weed eater",
-            "weed and feed",
-            "weed prevention",
-            "weed treatment",
-            "weed barrier",
-            "weed free",
-            "pull weed",
-            "lawn weed",
-            "garden weed",
-            "weed wacker",
-            "weed pulling",
-            "weed trimmer",
-            "pre emergent",
-            "weed spray",
-            "weed seeds in your lawn",
-        ),
-    ),
-    # ---------------------------------------------------------------- disallowed
-    Category(
-        "disallowed.loans",
-        30443,
-        _B,
-        "loan marketing",
-        (
-            "payday loan",
-            "personal loan",
-            "title loan",
-            "car title loan",
-            "auto loan",
-            "car loan",
-            "business loan",
-            "sba loan",
-            "home equity loan",
-            "heloc",
-            "installment loan",
-            "loan offer",
-            "loan approval",
-            "get a loan",
-            "need a loan",
-            "apply for a loan",
-            "approved for a loan",
-            "loans available",
-            "we offer loans",
-            "loan options",
-            "loan up to",
-            "borrow up to",
-            "cash advance",
-            "merchant cash advance",
-            "same day funding",
-            "business funding",
-            "fast cash",
-            "instant cash",
-            "quick cash",
-            "no credit check",
-            "bad credit ok",
-            "guaranteed approval",
-            "pre approved for",
-            "mortgage rates",
-            "refinance",
-            "refi",
-            "lower your mortgage",
-            "mortgage offer",
-            "cash out refi",
-        ),
-    ),
-    Category(
-        "disallowed.debt_collection",
-        30460,
-        _B,
-        "third-party debt collection",
-        (
-            "debt collection",
-            "debt collector",
-            "collection agency",
-            "collections agency",
-            "placed in collections",
-            "sent to collections",
-            "attempt to collect a debt",
-            "collect a debt",
-            "outstanding debt",
-            "delinquent debt",
-            "past due debt",
-            "debt owed to",
-            "final notice before collections",
-        ),
-    ),
-    Category(
-        "disallowed.gambling",
-        30461,
-        _B,
-        "gambling",
-        (
-            "casino",
-            "online casino",
-            "gambling",
-            "gamble",
-            "betting",
-            "sports betting",
-            "sportsbook",
-            "bet",
-            "wager",
-            "poker",
-            "blackjack",
-            "roulette",
-            "baccarat",
-            "slot machine",
-            "play slots",
-            "free spins",
-            "jackpot",
-            "parlay",
-            "odds boost",
-            "draftkings",
-            "fanduel",
-            "bet365",
-            "bookie",
-            "place your bets",
-        ),
-        exceptions=("you bet", "best bet", "safe bet", "i bet", "bet you", "betcha"),
-    ),
-    Category(
-        "disallowed.sweepstakes",
-        30462,
-        _B,
-        "sweepstakes, contests and prizes",
-        (
-            "sweepstakes",
-            "sweepstake",
-            "giveaway",
-            "raffle",
-            "contest",
-            "enter to win",
-            "chance to win",
-            "you have won",
-            "you've won",
-            "you won",
-            "winner",
-            "prize",
-            "grand prize",
-            "prize draw",
-            "lucky draw",
-            "instant win",
-            "claim your prize",
-        ),
-    ),
-    Category(
-        "disallowed.stock_alerts",
-        30463,
-        _B,
-        "stock alerts and tips",
-        (
-            "stock alert",
-            "stock pick",
-            "stock tip",
-            "penny stock",
-            "hot stock",
-            "stock market",
-            "stock price",
-            "stocks to watch",
-            "stock to watch",
-            "trading alert",
-            "trade alert",
-            "buy signal",
-            "sell signal",
-            "nasdaq",
-            "nyse",
-            "otc markets",
-            "ticker symbol",
-            "options trading",
-            "day trading",
-            "swing trade",
-            "short squeeze",
-            "shares of",
-        ),
-    ),
-    Category(
-        "disallowed.crypto",
-        30464,
-        _B,
-        "cryptocurrency and NFTs",
-        (
-            "crypto",
-            "cryptocurrency",
-            "bitcoin",
-            "btc",
-            "ethereum",
-            "dogecoin",
-            "litecoin",
-            "altcoin",
-            "memecoin",
-            "nft",
-            "blockchain",
-            "defi",
-            "web3",
-            "binance",
-            "coinbase",
-            "usdt",
-            "solana",
-            "crypto wallet",
-            "token sale",
-        ),
-    ),
-    Category(
-        "disallowed.risk_investment",
-        30465,
-        _B,
-        "risk investment and get-rich-quick schemes",
-        (
-            "guaranteed return",
-            "guaranteed returns",
-            "guaranteed profit",
-            "double your money",
-            "get rich quick",
-            "investment opportunity",
-            "high yield investment",
-            "risk free investment",
-            "forex",
-            "forex trading",
-            "binary options",
-            "make money fast",
-            "passive income",
-            "financial freedom",
-            "returns of up to",
-            "roi guaranteed",
-            "earn from home",
-        ),
-    ),
-    Category(
-        "disallowed.debt_reduction",
-        30466,
-        _B,
-        "debt reduction and consolidation",
-        (
-            "debt relief",
-            "debt consolidation",
-            "consolidate your debt",
-            "debt settlement",
-            "settle your debt",
-            "reduce your debt",
-            "debt reduction",
-            "debt forgiveness",
-            "student loan forgiveness",
-            "get out of debt",
-            "eliminate your debt",
-            "lower your debt",
-            "tax debt relief",
-            "irs debt",
-        ),
-    ),
-    Category(
-        "disallowed.credit_repair",
-        30467,
-        _B,
-        "credit repair",
-        (
-            "credit repair",
-            "repair your credit",
-            "fix your credit",
-            "credit restoration",
-            "boost your credit score",
-            "raise your credit score",
-            "improve your credit score",
-            "increase your credit score",
-            "remove negative items",
-            "credit sweep",
-            "clean up your credit",
-            "credit fix",
-        ),
-    ),
-    Category(
-        "disallowed.lead_generation",
-        30468,
-        _B,
-        "third-party lead generation",
-        (
-            "lead generation",
-            "leads for sale",
-            "buy leads",
-            "our marketing partners",
-            "our partners will contact you",
-            "partner offers",
-            "third party offers",
-            "share your information with",
-            "sell your information",
-            "affiliates will contact",
-        ),
-    ),
-    Category(
-        "disallowed.illegal_substances",
-        30469,
-        _B,
-        "federally illegal substances",
-        (
-            "cocaine",
-            "heroin",
-            "meth",
-            "methamphetamine",
-            "mdma",
-            "ecstasy pills",
-            "lsd",
-            "psilocybin",
-            "magic mushrooms",
-            "shrooms",
-            "fentanyl",
-            "oxycodone",
-            "oxycontin",
-            "xanax",
-            "percocet",
-            "adderall",
-            "no prescription needed",
-            "without a prescription",
-            "anabolic steroids",
-        ),
-    ),
-    # ------------------------------------------- assessed by the fraud team: WARN
-    Category(
-        "disallowed.phishing",
-        30480,
-        _W,
-        "phishing",
-        (
-            "verify your account",
-            "account has been suspended",
-            "account will be suspended",
-            "account has been locked",
-            "confirm your identity",
-            "confirm your password",
-            "enter your password",
-            "update your billing information",
-            "restore access",
-            "unpaid toll",
-            "toll balance due",
-            "package could not be delivered",
-            "redelivery fee",
-            "reactivate your account",
-        ),
-    ),
-    Category(
-        "disallowed.fraud",
-        30444,
-        _W,
-        "fraud",
-        (
-            "wire transfer",
-            "pay with gift cards",
-            "gift card payment",
-            "western union",
-            "moneygram",
-            "arrest warrant",
-            "social security number has been suspended",
-            "your ssn",
-            "unclaimed inheritance",
-            "send bitcoin",
-            "bank details",
-        ),
-    ),
-    Category(
-        "disallowed.deceptive_marketing",
-        30470,
-        _W,
-        "deceptive marketing",
-        (
-            "allowance card",
-            "grocery allowance",
-            "flex card",
-            "spending card",
-            "employee retention credit",
-            "erc credit",
-            "erc refund",
-            "worked during covid",
-            "covid relief",
-            "stimulus check",
-            "stimulus payment",
-            "government grant",
-            "free government money",
-            "you have been selected",
-            "you've been selected",
-            "act now before it's gone",
-            "100% free money",
-        ),
-        patterns=(r"\bup to \$?\d[\d,.]*k?\s*(?:/|per|a|each)\s*(?:person|employee|household)\b",),
-    ),
+_SEVERITIES: Final[Mapping[str, Severity]] = MappingProxyType(
+    {"BLOCK": Severity.BLOCK, "WARN": Severity.WARN, "INFO": Severity.INFO}
+)
+_TERM_CHARS: Final = re.compile(r"[a-z0-9' $%.&-]+")
+
+
+def _strings(entry: Mapping[str, object], key: str, rule: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigurationError(f"phrase table: {rule}.{key} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _category(entry: object) -> Category:
+    if not isinstance(entry, dict):
+        raise ConfigurationError("phrase table: each category must be an object")
+    rule, code, severity, title = (entry.get(k) for k in ("rule", "tfv_code", "severity", "title"))
+    if not isinstance(rule, str) or not rule:
+        raise ConfigurationError("phrase table: a category has no rule id")
+    if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
+        raise ConfigurationError(f"phrase table: {rule}.tfv_code must be an int or null")
+    if severity not in _SEVERITIES:
+        raise ConfigurationError(f"phrase table: {rule}.severity must be BLOCK, WARN or INFO")
+    if not isinstance(title, str) or not title:
+        raise ConfigurationError(f"phrase table: {rule}.title must be a non-empty string")
+    phrases = _strings(entry, "phrases", rule)
+    exceptions = _strings(entry, "exceptions", rule)
+    for phrase in (*phrases, *exceptions):
+        if phrase != phrase.lower() or not _TERM_CHARS.fullmatch(phrase):
+            raise ConfigurationError(
+                f"phrase table: {rule}: {phrase!r} must be lower case letters, digits, "
+                "spaces and ' $ % . & -"
+            )
+    patterns = _strings(entry, "patterns", rule)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigurationError(f"phrase table: {rule}: bad pattern {pattern!r}") from exc
+    source = entry.get("source", {})
+    quote = source.get("quote", "") if isinstance(source, dict) else ""
+    near = entry.get("near", [])
+    if not isinstance(near, list):
+        raise ConfigurationError(f"phrase table: {rule}.near must be a list")
+    return Category(
+        rule,
+        code,
+        _SEVERITIES[str(severity)],
+        title,
+        phrases,
+        exceptions,
+        patterns,
+        quote if isinstance(quote, str) else "",
+        tuple(_near(item, rule) for item in near),
+    )
+
+
+def _near(item: object, rule: str) -> Near:
+    if not isinstance(item, dict):
+        raise ConfigurationError(f"phrase table: {rule}.near entries must be objects")
+    these = _strings(item, "these", rule)
+    near = _strings(item, "near", rule)
+    if not these or not near:
+        raise ConfigurationError(f"phrase table: {rule}.near needs 'these' and 'near' phrases")
+    for phrase in (*these, *near):
+        if phrase != phrase.lower() or not _TERM_CHARS.fullmatch(phrase):
+            raise ConfigurationError(
+                f"phrase table: {rule}: {phrase!r} must be lower case letters, digits, "
+                "spaces and ' $ % . & -"
+            )
+    words = item.get("words", 6)
+    if isinstance(words, bool) or not isinstance(words, int) or not 0 <= words <= MAX_NEAR_WORDS:
+        raise ConfigurationError(
+            f"phrase table: {rule}.near words must be an int from 0 to {MAX_NEAR_WORDS}"
+        )
+    return Near(these, near, words)
+
+
+def load_phrase_table(text: str) -> tuple[Category, ...]:
+    """Parse a phrase table (the JSON text of ``phrases.json``) into categories.
+
+    Raises :class:`~a2p_policy.errors.ConfigurationError` on any malformed
+    entry: a bad table must stop the import, never silently lint nothing.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"phrase table is not valid JSON: {exc}") from exc
+    entries = data.get("categories") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigurationError("phrase table: 'categories' must be a non-empty list")
+    categories = tuple(_category(e) for e in entries)
+    rules = [c.rule for c in categories]
+    if len(set(rules)) != len(rules):
+        raise ConfigurationError("phrase table: a rule id appears twice")
+    return categories
+
+
+_TABLE: Final[tuple[Category, ...]] = load_phrase_table(
+    resources.files(__package__).joinpath(PHRASE_TABLE).read_text(encoding="utf-8")
 )
 
 #: Every content category by rule id (SHAFT, disallowed and fraud-assessed
-#: categories), each with its TFV rejection code and terms.
-CATEGORIES: Final[Mapping[str, Category]] = MappingProxyType({c.rule: c for c in _CATEGORY_LIST})
+#: categories), each with its TFV rejection code and terms; read from
+#: ``phrases.json``.
+CATEGORIES: Final[Mapping[str, Category]] = MappingProxyType(
+    {c.rule: c for c in _TABLE if c.rule != "content.cold_outreach"}
+)
 
 #: Cold prospecting (real-estate "do you own ... / I'd like to make you an
 #: offer" texts to people who never opted in): the first two violating
 #: examples of reference/leadconnector-twilio-suspension-appeal.md and
 #: "no cold prospecting message campaigns" in
 #: reference/phone-messaging-policy-rampup-dnd.txt. No TFV code: a signal.
-COLD_OUTREACH: Final[Category] = Category(
-    "content.cold_outreach",
-    None,
-    _W,
-    "cold prospecting",
-    (
-        "seeking to buy",
-        "looking to buy houses",
-        "we buy houses",
-        "make you an offer",
-        "cash offer",
-        "consider selling",
-        "interested in selling",
-        "do you own",
-        "is your house for sale",
-        "is your property for sale",
-        "wanna talk about it",
-    ),
-)
+COLD_OUTREACH: Final[Category] = next(c for c in _TABLE if c.rule == "content.cold_outreach")
 
 #: Public link shorteners (TFV 30449: "free public domain link associated with
 #: high abuse rates"; reference/twilio-tfv-rejection-resubmission.txt). A host

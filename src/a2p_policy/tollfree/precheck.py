@@ -19,7 +19,11 @@ Sources
   consent), rejection table (codes).
 - reference/twilio-tfv-rejection-resubmission.txt: corrections for 30446,
   30448, 30449, 30471, 30474, 30475, 30476 ("N/A", "see attached",
-  "Online", "Text to Join", "Keyword"), 30477, 30479.
+  "Online", "Text to Join", "Keyword"; "'Opt in' is part of Terms of
+  Service or Privacy Policy" -> ``tfv.optin.terms_page``; "Opt in links
+  provided are behind login/password secure links" -> ``tfv.optin.login``),
+  30473 ("password protected" -> ``tfv.website.login``; the API article's
+  Business Website: "The URL is behind a login/password"), 30477, 30479.
 - SPEC sections 5 and 9. Content vocabularies (SHAFT, disallowed, URL
   shorteners, opt-out and sender phrasing) come from :mod:`a2p_policy.content`;
   this module keeps only the request-level phrase lists below.
@@ -31,7 +35,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from a2p_policy.errors import InvalidArgument
 from a2p_policy.findings import Finding, Severity
@@ -45,7 +49,9 @@ __all__ = [
     "MIN_SUMMARY_WORDS",
     "NOT_AN_ANSWER",
     "PRIVATE_LINK_HOSTS",
+    "PRIVATE_LINK_HOST_LABELS",
     "PRIVATE_LINK_PATH_WORDS",
+    "TERMS_PAGE_SEGMENT",
     "THIRD_PARTY_PHRASES",
     "normalize_business_name",
     "precheck",
@@ -119,7 +125,35 @@ PRIVATE_LINK_PATH_WORDS: Final[tuple[str, ...]] = (
     "auth",
     "account/login",
     "wp-admin",
+    "wp-login",
     "admin",
+    "logon",
+    "log-on",
+    "sso",
+    "login-page",
+    "signin-page",
+    "member-login",
+    "client-login",
+    "customer-login",
+    "user-login",
+)
+
+#: First host labels of a login wall ("login.example.com"; same source, and
+#: for a business website the API article's "Rejected Example: ... The URL is
+#: behind a login/password").
+PRIVATE_LINK_HOST_LABELS: Final[frozenset[str]] = frozenset(
+    {"login", "signin", "sign-in", "auth", "sso", "accounts"}
+)
+
+#: A path segment that is a terms-of-service or privacy-policy page
+#: ("terms-of-service", "privacy_policy.html", "sms-terms", "tos"): the
+#: resubmission article, 30476: "'Opt in' is part of Terms of Service or
+#: Privacy Policy" -> "Provide updated opt in that is outside of terms or
+#: service or privacy policy".
+TERMS_PAGE_SEGMENT: Final = re.compile(
+    r"(?:[a-z]+-)?(?:terms|privacy|tos|t-?and-?c|t-?c|legal|eula)"
+    r"(?:-?(?:of-?service|of-?use|and-?conditions|conditions|of-?sale|policy|notice|statement"
+    r"|center|centre|page))?(?:\.[a-z0-9]{1,5})?"
 )
 
 #: Consent that is not express, for marketing (30446: "cannot be part of a
@@ -344,7 +378,21 @@ def _business_findings(
                 )
             )
     if name and req.business_website:
-        host = (urlsplit(req.business_website).hostname or "").lower()
+        parts = urlsplit(req.business_website)
+        host = (parts.hostname or "").lower()
+        if _behind_login(parts) and host not in PRIVATE_LINK_HOSTS:
+            out.append(
+                _finding(
+                    "tfv.website.login",
+                    Severity.BLOCK,
+                    "business_website",
+                    f"business_website {req.business_website!r} looks like a page behind a "
+                    "login or password",
+                    "Give the end business's live, public website (a page anyone can open "
+                    "without signing in).",
+                    30473,
+                )
+            )
         if host in PRIVATE_LINK_HOSTS:
             out.append(
                 _finding(
@@ -507,10 +555,7 @@ def _opt_in_findings(req: TollFreeVerificationRequest) -> list[Finding]:
                     30476,
                 )
             )
-        elif any(
-            w in path.lower().split("/") or path.lower().startswith(w)
-            for w in PRIVATE_LINK_PATH_WORDS
-        ):
+        elif _behind_login(parts):
             out.append(
                 _finding(
                     "tfv.optin.login",
@@ -518,6 +563,23 @@ def _opt_in_findings(req: TollFreeVerificationRequest) -> list[Finding]:
                     field,
                     f"{url!r} looks like a page behind a login",
                     "Link the public page where the number is entered, or a screenshot of it.",
+                    30476,
+                )
+            )
+        elif (
+            _is_terms_page(parts)
+            or _same_url(url, req.terms_and_conditions_url)
+            or _same_url(url, req.privacy_policy_url)
+        ):
+            out.append(
+                _finding(
+                    "tfv.optin.terms_page",
+                    Severity.BLOCK,
+                    field,
+                    f"{url!r} is a terms-of-service or privacy-policy page: an opt-in inside "
+                    "the terms or privacy policy is not an opt-in",
+                    "Link the page (or a screenshot) where the customer opts in to texts, "
+                    "outside the terms of service and privacy policy.",
                     30476,
                 )
             )
@@ -599,6 +661,54 @@ def _opt_in_findings(req: TollFreeVerificationRequest) -> list[Finding]:
             )
         )
     return out
+
+
+def _segments(path: str) -> list[str]:
+    return [seg for seg in path.lower().replace("_", "-").split("/") if seg]
+
+
+def _behind_login(parts: SplitResult) -> bool:
+    """A link to a page behind a login wall.
+
+    Sources: the resubmission article, 30476 ("Opt in links provided are
+    behind login/password secure links") and 30473 ("Corporate URL/Website
+    provided did not resolve, is not yet live, says 'Coming Soon', password
+    protected, etc"); the API article, Business Website ("Rejected Example:
+    ... The URL is behind a login/password"). A path segment (without its
+    file extension) naming a login page, a path holding ``account/login``,
+    or a host whose first label is one (``login.example.com``).
+    """
+    segments = [seg.rsplit(".", 1)[0] if "." in seg else seg for seg in _segments(parts.path)]
+    joined = "/" + "/".join(segments) + "/"
+    if any(f"/{w}/" in joined for w in PRIVATE_LINK_PATH_WORDS):
+        return True
+    host = (parts.hostname or "").lower()
+    return host.split(".", 1)[0] in PRIVATE_LINK_HOST_LABELS and host.count(".") >= 2
+
+
+def _is_terms_page(parts: SplitResult) -> bool:
+    """An opt-in link that is the terms of service or the privacy policy.
+
+    Source: the resubmission article, 30476 ("Opt-in - No opt-in provided"):
+    "'Opt in' is part of Terms of Service or Privacy Policy" -> "Provide
+    updated opt in that is outside of terms or service or privacy policy".
+    The last path segment (the page itself) is checked, so a screenshot
+    stored under ``/legal/`` or a page named "privacy-first-signup" pass.
+    """
+    segments = _segments(parts.path)
+    return bool(segments) and TERMS_PAGE_SEGMENT.fullmatch(segments[-1]) is not None
+
+
+def _same_url(url: str, other: str | None) -> bool:
+    if not other:
+        return False
+
+    def key(value: str) -> tuple[str, str]:
+        p = urlsplit(value.strip())
+        return ((p.hostname or "").lower().removeprefix("www."), p.path.rstrip("/").lower())
+
+    # A home page is reported as a home page, even when the policy is there.
+    return bool(key(url)[1]) and key(url) == key(other)
 
 
 # ------------------------------------------------------------------- content

@@ -6,10 +6,9 @@ elements they check for. Finding a missing element before submission saves a
 rejection cycle.
 
 Sources
-* Opt-in form, the 9 elements: reference/leadconnector-twilio-suspension-
-  appeal.md, section "2. Please provide the Web URL address around your data
-  collection methods" (program/description, organization, fee disclosure,
-  frequency, customer care, opt-out, privacy link, terms link, optional
+* Opt-in form, the 9 elements: sources.md [appeal], section "2. Please
+  provide the Web URL address around your data collection methods"
+  (program/description, organization, fee disclosure, frequency, customer care, opt-out, privacy link, terms link, optional
   un-checked SMS checkbox) and section "For the web form" (the SMS checkbox
   must be separate from the T&C/Privacy Policy consent). Customer care and
   opt-out are not required for single-message programs such as 2FA.
@@ -18,7 +17,7 @@ Sources
 * Privacy policy: the same article, section "For the privacy policy page"
   (remove share/sell/affiliate/third-party language; state that no mobile
   information is shared with third parties/affiliates for marketing), and
-  reference/twilio-tfv-rejection-resubmission.txt (rejection 30477, opt-in
+  sources.md [tfv-rejections] (rejection 30477, opt-in
   shared with third parties).
 
 Severities (a documented choice)
@@ -88,7 +87,7 @@ def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
 
 # ---------------------------------------------------------------- vocabulary
 # Phrasings seen in the appeal article's examples, the Twilio opt-in examples
-# (reference/twilio-tfv-messaging-compliance-api.txt, "Opt-In Type") and common
+# (sources.md [tfv-api], "Opt-In Type") and common
 # variants. Patterns run on normalize_text() output (lower case, no quotes).
 
 _MSG_NOUN = (

@@ -3,9 +3,9 @@
 Why: the initial message to a contact must name the party that obtained the
 consent and carry "Reply STOP to unsubscribe" or an equivalent with a
 standard opt-out keyword ("Lack of Sender Identification" and "Lack of
-Opt-Out Language" in reference/leadconnector-twilio-suspension-appeal.md;
+Opt-Out Language" in sources.md [appeal];
 "Mandatory Opt-Out Language & Sender Information addition" in
-reference/phone-messaging-policy-rampup-dnd.txt; SPEC section 4). The
+sources.md [policy]; sources.md: composing). The
 composer appends each only when it is missing, and the linter warns when it is
 missing, so both use these detectors: robust to case and spacing of the brand
 ("ABC Company", "abc company", "ABCCompany", "A.B.C. Company LLC") and to the

@@ -7,21 +7,21 @@ sender identification or opt-out language breaks the messaging policy.
 Sources, rule by rule:
 
 * ``url.shortener`` (TFV 30449) and ``url.insecure`` (TFV 30471):
-  reference/twilio-tfv-rejection-resubmission.txt ("High Risk - Public URL
+  sources.md [tfv-rejections] ("High Risk - Public URL
   Shortener", "High Risk - Non-secured URL"); the platform link domain
   example is violating message 6 of
-  reference/leadconnector-twilio-suspension-appeal.md.
+  sources.md [appeal].
 * ``shaft.*`` and ``disallowed.*`` with their codes: the rejection-code table
-  of reference/twilio-tfv-messaging-compliance-api.txt and "Rejection types
-  ineligible for resubmission" of reference/twilio-tfv-rejection-
-  resubmission.txt; alcohol is resubmittable "with robust age gate" (30456).
+  of sources.md [tfv-api] and "Rejection types
+  ineligible for resubmission" of sources.md [tfv-rejections]; alcohol is
+  resubmittable "with robust age gate" (30456).
   Phishing (30480), fraud (30444) and deceptive marketing (30470) are
   assessed by the carrier's fraud team, so words alone only warn.
 * ``evasion.obfuscation``: "Filtering Evasion" in
-  reference/phone-messaging-policy-rampup-dnd.txt.
+  sources.md [policy].
 * ``sender.missing`` / ``optout.missing``: "Lack of Sender Identification"
   and "Lack of Opt-Out Language" in
-  reference/leadconnector-twilio-suspension-appeal.md (initial messages only).
+  sources.md [appeal] (initial messages only).
 * ``content.cold_outreach``: the first violating examples of the appeal
   article and "no cold prospecting" in the messaging policy.
 

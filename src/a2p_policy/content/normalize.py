@@ -3,7 +3,7 @@
 Why: carriers filter on words, so senders who want past the filters write
 "fr33", "c@sh", "F R E E" or swap Latin letters for Cyrillic ones; the
 messaging policy forbids exactly that ("Filtering Evasion",
-reference/phone-messaging-policy-rampup-dnd.txt; SPEC section 5). Every
+sources.md [policy]; sources.md: content). Every
 content rule therefore reads the text once normalized:
 
 * ``text``: lower case, accents removed, compatibility forms folded

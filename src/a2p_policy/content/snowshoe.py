@@ -3,9 +3,9 @@
 Why: spreading similar or identical messages across many phone numbers to
 dilute each number's volume is "snowshoeing"; carriers and Twilio treat it
 as filtering evasion and restrict the account ("Filtering Evasion" in
-reference/phone-messaging-policy-rampup-dnd.txt; "Same or similar message
+sources.md [policy]; "Same or similar message
 sent across a large number of phone numbers" in
-reference/leadconnector-twilio-suspension-appeal.md; SPEC section 5: more
+sources.md [appeal]; sources.md: content: more
 than 5 senders within 24 hours by default).
 
 How: each text is reduced to a fingerprint that ignores what legitimately

@@ -8,24 +8,22 @@ pre-submission check import them.
 
 Sources
     * Rejection codes and the meaning of each category:
-      reference/twilio-tfv-messaging-compliance-api.txt (table of rejection
-      codes 30437-30480) and reference/twilio-tfv-rejection-resubmission.txt
+      sources.md [tfv-api] (table of rejection
+      codes 30437-30480) and sources.md [tfv-rejections]
       ("Rejection types ineligible for resubmission": what each category
       covers, e.g. 30459 "Cannabis, Marijuana, CBD, THC, Hemp").
     * Public URL shorteners (30449) and non-https links (30471):
-      reference/twilio-tfv-rejection-resubmission.txt ("High Risk - Public URL
+      sources.md [tfv-rejections] ("High Risk - Public URL
       Shortener"); the platform's own link domain ``msgsndr.com`` comes from
       the sixth violating example of
-      reference/leadconnector-twilio-suspension-appeal.md ("Examples of
+      sources.md [appeal] ("Examples of
       message violations").
-    * Opt-out keywords and phrasings: reference/leadconnector-twilio-
-      suspension-appeal.md ("Lack of Opt-Out Language": STOP, STOPALL,
-      UNSUBSCRIBE, CANCEL, END, QUIT; "Text STOP to cancel") and
-      reference/phone-messaging-policy-rampup-dnd.txt ("Reply STOP to
+    * Opt-out keywords and phrasings: sources.md [appeal] ("Lack of Opt-Out
+      Language": STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT; "Text STOP to cancel") and
+      sources.md [policy] ("Reply STOP to
       unsubscribe").
-    * Filtering evasion and cold prospecting: reference/phone-messaging-
-      policy-rampup-dnd.txt ("Filtering Evasion"; "no cold prospecting
-      message campaigns").
+    * Filtering evasion and cold prospecting: sources.md [policy] ("Filtering
+      Evasion"; "no cold prospecting message campaigns").
 
 The category phrase table lives in the package data file ``phrases.json``
 (one entry per rule: rule id, TFV code, severity, title, the source sentence
@@ -227,16 +225,15 @@ CATEGORIES: Final[Mapping[str, Category]] = MappingProxyType(
 
 #: Cold prospecting (real-estate "do you own ... / I'd like to make you an
 #: offer" texts to people who never opted in): the first two violating
-#: examples of reference/leadconnector-twilio-suspension-appeal.md and
+#: examples of sources.md [appeal] and
 #: "no cold prospecting message campaigns" in
-#: reference/phone-messaging-policy-rampup-dnd.txt. No TFV code: a signal.
+#: sources.md [policy]. No TFV code: a signal.
 COLD_OUTREACH: Final[Category] = next(c for c in _TABLE if c.rule == "content.cold_outreach")
 
 #: Public link shorteners (TFV 30449: "free public domain link associated with
-#: high abuse rates"; reference/twilio-tfv-rejection-resubmission.txt). A host
+#: high abuse rates"; sources.md [tfv-rejections]). A host
 #: matches when it equals an entry or is a subdomain of one. ``msgsndr.com`` is
-#: the reference platform's own shortener (reference/leadconnector-twilio-
-#: suspension-appeal.md, violating example 6).
+#: the reference platform's own shortener (sources.md [appeal], violating example 6).
 URL_SHORTENERS: Final[frozenset[str]] = frozenset(
     {
         "bit.ly",
@@ -359,8 +356,7 @@ WEB_TLDS: Final[frozenset[str]] = frozenset(
 
 #: The standard opt-out keywords ("Reply STOP to unsubscribe, or the
 #: equivalent using another standard opt-out keyword, such as STOPALL,
-#: UNSUBSCRIBE, CANCEL, END, and QUIT": reference/leadconnector-twilio-
-#: suspension-appeal.md, "Lack of Opt-Out Language").
+#: UNSUBSCRIBE, CANCEL, END, and QUIT": sources.md [appeal], "Lack of Opt-Out Language").
 OPT_OUT_KEYWORDS: Final[tuple[str, ...]] = (
     "stop",
     "stopall",
@@ -381,8 +377,7 @@ _OUT = r"(?:opt\W?out|unsubscribe|unsub|stop|cancel|end|quit|be removed|remove|l
 #: (lower-case) text: "Reply STOP", "Text STOP to cancel", "STOP to opt out",
 #: "opt out: STOP", "STOP=end", "STOP2END", "To unsubscribe reply STOP".
 #: Non-standard phrasings on purpose are not accepted (they are what the
-#: "Filtering Evasion" paragraph of reference/phone-messaging-policy-
-#: rampup-dnd.txt forbids).
+#: "Filtering Evasion" paragraph of sources.md [policy] forbids).
 OPT_OUT_PATTERNS: Final[tuple[str, ...]] = (
     rf"\b{_VERB}\b\W{{0,3}}(?:with\W+)?(?:the\W+word\W+|keyword\W+)?{_KW}\b",
     rf"\b(?!end\W{{0,3}}(?:to|2)\W{{0,3}}end\b){_KW}\W{{0,3}}(?:to|2|=)\W{{0,3}}{_OUT}\b",
@@ -393,8 +388,8 @@ OPT_OUT_PATTERNS: Final[tuple[str, ...]] = (
 
 #: Single words that spam filters watch for and senders disguise ("fr33",
 #: "c@sh", "F R E E"): a disguised form of these, or of any single-word
-#: category term, is filtering evasion (reference/phone-messaging-policy-
-#: rampup-dnd.txt, "Filtering Evasion"; SPEC section 5).
+#: category term, is filtering evasion (sources.md [policy], "Filtering
+#: Evasion"; sources.md: content).
 EVASION_WATCHWORDS: Final[frozenset[str]] = frozenset(
     {
         "free",
@@ -446,8 +441,8 @@ _NAME = r"[A-Z][\w&'.\-]*(?:\s+(?:&\s+)?[A-Z0-9][\w&'.\-]*){0,4}"
 #: ("it's Kate from ABC Company", "Thanks, ABC Dental", "- ABC Dental",
 #: "ABC Dental: your appointment..."): regular expressions on the original
 #: text (capitals matter). Source: "Lack of Sender Identification" in
-#: reference/leadconnector-twilio-suspension-appeal.md and "SenderID" in
-#: reference/phone-messaging-policy-rampup-dnd.txt ("Thanks, <Location
+#: sources.md [appeal] and "SenderID" in
+#: sources.md [policy] ("Thanks, <Location
 #: Name>"). A heuristic: pass ``brand=`` for an exact check.
 SENDER_PATTERNS: Final[tuple[str, ...]] = (
     rf"\b(?:[Ff]rom|FROM|[Aa]t|AT|[Ww]ith)\s+(?:[Tt]he\s+|[Yy]our\s+)?{_NAME}",

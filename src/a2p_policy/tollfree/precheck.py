@@ -11,20 +11,20 @@ business. :func:`precheck` reports each as a :class:`~a2p_policy.findings.Findin
 naming the field, the rejection code it predicts and the fix.
 
 Sources
-- reference/twilio-tfv-messaging-compliance-api.txt: "Business Name"
+- sources.md [tfv-api]: "Business Name"
   (rejected: the ISV's name, "N/A"), "Production Message Sample" (brand,
   opt-out; must match the use case), "Use Case Summary" (rejected:
   "Marketing"), "Opt-In Image URLs" (rejected: a bare home page, links
   behind a login or in a private drive), "Opt-in" (marketing needs express
   consent), rejection table (codes).
-- reference/twilio-tfv-rejection-resubmission.txt: corrections for 30446,
+- sources.md [tfv-rejections]: corrections for 30446,
   30448, 30449, 30471, 30474, 30475, 30476 ("N/A", "see attached",
   "Online", "Text to Join", "Keyword"; "'Opt in' is part of Terms of
   Service or Privacy Policy" -> ``tfv.optin.terms_page``; "Opt in links
   provided are behind login/password secure links" -> ``tfv.optin.login``),
   30473 ("password protected" -> ``tfv.website.login``; the API article's
   Business Website: "The URL is behind a login/password"), 30477, 30479.
-- SPEC sections 5 and 9. Content vocabularies (SHAFT, disallowed, URL
+- sources.md: content and toll-free verification. Content vocabularies (SHAFT, disallowed, URL
   shorteners, opt-out and sender phrasing) come from :mod:`a2p_policy.content`;
   this module keeps only the request-level phrase lists below.
 """

@@ -11,7 +11,7 @@ and maps every SDK failure (``TwilioRestException``, the RFC 9457
 
 Source: the twilio SDK's ``twilio/rest/messaging/v1/tollfree_verification.py``
 (parameters of create/update/page) and ``twilio/base/version.py`` (how error
-bodies become exceptions); reference/twilio-tfv-messaging-compliance-api.txt
+bodies become exceptions); sources.md [tfv-api]
 (List: page size at most 50).
 """
 

@@ -10,8 +10,9 @@ Sources
   provide the Web URL address around your data collection methods"
   (program/description, organization, fee disclosure, frequency, customer
   care, opt-out, privacy link, terms link, optional un-checked SMS checkbox)
-  and section "For the web form" (the SMS checkbox must be separate from the T&C/Privacy Policy consent). Customer care and
-  opt-out are not required for single-message programs such as 2FA.
+  and section "For the web form" (the SMS checkbox must be separate from the
+  T&C/Privacy Policy consent). Customer care and opt-out are not required
+  for single-message programs such as 2FA.
 * Terms: the same article, section "For the terms and Conditions page" (the
   six carrier minimum bullets).
 * Privacy policy: the same article, section "For the privacy policy page"

@@ -236,12 +236,6 @@ def test_precheck_hostile_text_fields(field: str, text: str) -> None:
     assert all(isinstance(f, Finding) for f in findings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="owner: content engineer (tollfree/precheck.py, content/identify.py): precheck "
-    "raises InvalidArgument 'brand is longer than 200 characters' for a valid request "
-    "whose business_name has 201-500 characters; remove this marker once fixed",
-)
 @pytest.mark.parametrize("length", [201, 500])
 def test_precheck_answers_every_valid_request(length: int) -> None:
     request = TollFreeVerificationRequest.model_validate(

@@ -507,8 +507,19 @@ def _has_brand(sample: str, brands: Sequence[str]) -> bool:
     from a2p_policy.content.identify import has_sender_id
 
     # A name without letters or digits cannot be found in a text: it never
-    # identifies the sender (the linter refuses such a brand outright).
-    return any(has_sender_id(sample, brand=b) for b in brands if _nameable(b))
+    # identifies the sender (the linter refuses such a brand outright). A
+    # name longer than the linter's brand patterns (200 characters; the model
+    # allows 500) is looked for as it is written, case aside.
+    folded = sample.casefold()
+    return any(
+        has_sender_id(sample, brand=b) if len(b) <= _PATTERN_BRAND else b.casefold() in folded
+        for b in brands
+        if b and _nameable(b)
+    )
+
+
+#: Longest name the linter's brand patterns take.
+_PATTERN_BRAND = 200
 
 
 def _nameable(name: str | None) -> bool:
@@ -780,6 +791,13 @@ def _content_fix(code: int | None) -> str:
 def _lint(text: str, brand: str | None) -> list[Finding]:
     from a2p_policy.content import ContentLinter
 
-    usable = brand if brand is not None and _nameable(brand) else None
+    # Only the SHAFT, disallowed and URL findings are kept (see the caller):
+    # the brand only helps the linter; a name too long for its brand
+    # patterns is left out rather than refused.
+    usable = (
+        brand
+        if brand is not None and _nameable(brand) and len(brand) <= _PATTERN_BRAND
+        else None
+    )
     findings: list[Finding] = ContentLinter().lint(text, brand=usable, initial=True)
     return findings

@@ -3,25 +3,62 @@
 pytest-markdown-docs (``--markdown-docs`` in pyproject.toml) runs every
 python block of those pages as a test. Each block runs in a fresh temporary
 working directory, so ``sqlite:///a2p.db`` in an example never writes into
-the clone. A block that needs a server names a fixture in its fence, e.g.
-```` ```{.python fixture:redis_server} ````; the fixture starts a private
-server on loopback (tests/servers.py) and exports its address in the
-environment variable the example reads (``A2P_REDIS_URL``,
-``A2P_POSTGRES_URL``), or skips the block when the server cannot be started
-(fails it under ``CI=true``). How to mark a block: docs/testing.md.
+the clone.
+
+A block takes the plugin's options (``notest``, ``continuation``,
+``fixture:NAME``) from an HTML comment on the line before it, separated by
+a blank line, so the fence itself stays a plain ```` ```python ````
+(rendered the same by mkdocs and GitHub, invisible to readers)::
+
+    <!-- test: continuation -->
+
+    ```python
+    ...
+
+A block that needs a server names a fixture (``fixture:redis_server``,
+``fixture:postgres_server``): it starts a private server on loopback
+(tests/servers.py) and exports its address in the environment variable the
+example reads (``A2P_REDIS_URL``, ``A2P_POSTGRES_URL``), or skips the block
+when the server cannot be started (fails it under ``CI=true``). How to mark
+a block: docs/testing.md.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # tests.servers, when pytest is not run from the root
     sys.path.insert(0, str(ROOT))
+
+
+_OPTIONS = re.compile(r"^<!--\s*test:\s*(?P<options>[^>]*?)\s*-->\s*$")
+
+
+def _fence_options_from_comments(state: StateCore) -> None:
+    """Append the options of a ``<!-- test: ... -->`` comment to the info
+    string of the python fence right after it."""
+    tokens = state.tokens
+    for before, token in itertools.pairwise(tokens):
+        if token.type != "fence" or token.info.split()[:1] != ["python"]:
+            continue
+        if before.type == "html_block" and (found := _OPTIONS.match(before.content.strip())):
+            token.info = f"{token.info} {found['options']}"
+
+
+def pytest_markdown_docs_markdown_it() -> MarkdownIt:
+    """The parser pytest-markdown-docs uses, with the comment options."""
+    parser = MarkdownIt("commonmark")
+    parser.core.ruler.push("a2p_fence_options", _fence_options_from_comments)
+    return parser
 
 
 @pytest.fixture(autouse=True)

@@ -910,7 +910,7 @@ def run_demo(
         if progress is not None:
             progress(step, total_steps)
 
-    return DemoReport(
+    report = DemoReport(
         days=tuple(rows),
         events=tuple(run.events),
         storage=label,
@@ -924,6 +924,9 @@ def run_demo(
         elapsed=time.perf_counter() - started,
         trace=tuple(run.trace),
     )
+    if isinstance(storage, str):  # opened here: closed here (a Storage passed in stays open)
+        engine.storage.close()
+    return report
 
 
 def _split(audience: list[str], first: int | None) -> list[list[str]]:

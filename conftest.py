@@ -25,9 +25,11 @@ a block: docs/testing.md.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +74,13 @@ def _markdown_block_in_tmp_dir(request: pytest.FixtureRequest) -> Iterator[None]
         mp.chdir(here)
         mp.setenv("A2P_REPO_ROOT", str(ROOT))
         yield
+    # An example may drop an engine without closing its storage (``engine =
+    # PolicyEngine(...)`` twice): collect it here, quietly, rather than let
+    # CPython 3.13's ResourceWarning for an unclosed SQLite connection fail
+    # whichever test the garbage collector happens to run in next.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 import re
 import sys
 import warnings
@@ -61,6 +62,48 @@ def pytest_markdown_docs_markdown_it() -> MarkdownIt:
     parser = MarkdownIt("commonmark")
     parser.core.ruler.push("a2p_fence_options", _fence_options_from_comments)
     return parser
+
+
+# ----------------------------------------------------------------- slow tests
+#: Tests marked ``slow`` here (listed once, so their files stay as they are):
+#: each takes 5-75 s alone: the 14-day demo end to end, multi-process stress,
+#: the benchmark smoke run, the stateful model check on PostgreSQL.
+SLOW_TESTS: tuple[str, ...] = (
+    "tests/demo/test_fortnight.py::",
+    "tests/backends/test_stress.py::",
+    "tests/perf/test_bench_suite.py::",
+    "tests/contract/test_stateful.py::test_backend_matches_model[postgres]",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        default=False,
+        help="also run the tests marked slow (always run under CI=true or A2P_RUN_SLOW=1)",
+    )
+
+
+def _run_slow(config: pytest.Config) -> bool:
+    if config.getoption("--run-slow"):
+        return True
+    if "slow" in (config.getoption("-m") or ""):  # -m slow / -m "not slow": as asked
+        return True
+    flags = (os.environ.get("CI", ""), os.environ.get("A2P_RUN_SLOW", ""))
+    return any(flag.lower() in ("1", "true", "yes") for flag in flags)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark :data:`SLOW_TESTS` ``slow``; skip them unless asked (the README's
+    quick command) with the reason saying how to run them."""
+    run_slow = _run_slow(config)
+    skip = pytest.mark.skip(reason="slow: run with --run-slow (CI=true runs it)")
+    for item in items:
+        if item.nodeid.startswith(SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
+        if not run_slow and item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,9 @@
-"""Every way to run the project: ``nox -s tests lint typecheck docs bench demo``."""
+"""Every way to run the project: ``nox -s tests lint typecheck docs bench demo``.
+
+``tests`` runs once per supported CPython (``nox -s tests-3.12``); an
+interpreter that is not installed is skipped (``.ci/run`` runs the sessions
+of the interpreters it finds and says which ran).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ import nox
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
 
 PYTHON = ["3.11"]
+#: Every CPython the package supports (``requires-python = ">=3.11"``).
+SUPPORTED = ["3.11", "3.12", "3.13"]
 
 
 def install(session: nox.Session, *extras: str) -> None:
@@ -16,11 +24,12 @@ def install(session: nox.Session, *extras: str) -> None:
     session.install("-e", spec)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=SUPPORTED)
 def tests(session: nox.Session) -> None:
-    """The whole test suite (property tests included)."""
+    """The whole test suite (property tests and the docs' examples included),
+    on every core; ``nox -s tests -- -x tests/core`` passes arguments on."""
     install(session, "dev")
-    session.run("pytest", *session.posargs)
+    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session(python=PYTHON)

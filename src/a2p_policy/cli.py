@@ -364,10 +364,10 @@ def _print_demo(out: _Out, report: Any, elapsed: float) -> None:
     t = report.totals
     out.line("-" * len(header))
     out.line()
-    out.line("columns: req = messages requested (campaign and replies), dnd / no-cons = skipped")
-    out.line("  without using quota (do-not-disturb, no consent), limit- = denied by the daily")
-    out.line("  ramp-up limit, susp- = refused while suspended, err% and stop% = the rate")
-    out.line("  monitor's error and opt-out rates of the UTC day, level = worst level of the day.")
+    from a2p_policy.demo import DEMO_COLUMN_NOTES, demo_showcase
+
+    for note in (*DEMO_COLUMN_NOTES, "", *demo_showcase(report.brand).lines()):
+        out.line(note)
     out.line()
     out.line("Summary")
     out.line(

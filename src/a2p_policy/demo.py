@@ -61,7 +61,9 @@ from typing import Any, Final
 import attrs
 
 from a2p_policy.clock import ManualClock
+from a2p_policy.compose import MessageComposer
 from a2p_policy.consent import ConsentRecord
+from a2p_policy.content import ContentLinter
 from a2p_policy.dnd import DndKind
 from a2p_policy.engine import PolicyEngine
 from a2p_policy.errors import InvalidArgument, InvalidPhoneNumber
@@ -77,11 +79,14 @@ __all__ = [
     "DEFAULT_CONTACTS",
     "DEFAULT_DAYS",
     "DEFAULT_SEED",
+    "DEMO_COLUMN_NOTES",
     "DEMO_START",
     "DemoDay",
     "DemoReport",
+    "DemoShowcase",
     "SuspensionEvent",
     "TraceEvent",
+    "demo_showcase",
     "run_demo",
 ]
 
@@ -381,6 +386,82 @@ class DemoReport:
             "totals": self.totals,
             "error_codes": {str(k): v for k, v in self.error_codes().items()},
         }
+
+
+# ---------------------------------------------------------------- showcase
+#: What each column of the demo's daily table means, and the summary's
+#: "failed N (M counted as errors)" wording (printed under the table).
+DEMO_COLUMN_NOTES: Final[tuple[str, ...]] = (
+    "columns: day, date = simulated day (UTC); limit = that day's ramp-up limit;",
+    "  req = messages requested (campaign and replies); sent = allowed and handed on;",
+    "  dnd / no-cons = skipped without using quota (do-not-disturb, no consent);",
+    "  limit- = denied by the daily limit; susp- = refused while suspended;",
+    "  deliv / errors = delivery receipts delivered / failed or undelivered;",
+    "  err% = the rate monitor's error rate of the UTC day (errors it counts / outcomes);",
+    "  stop / start = opt-out and opt-in replies; stop% = opt-outs / messages sent;",
+    "  level = worst monitor level of the day; on DND = numbers on do-not-disturb at its end.",
+    "  'failed N (M counted as errors)': N receipts were failed or undelivered; the monitor",
+    "  counts M of them in the error rate (21610, sent to a number that had replied STOP,",
+    "  is a failure but not a delivery error) on the day it sees them.",
+)
+
+#: The demo's showcase: a first message to a new contact and a promotion
+#: that the content linter refuses (a public URL shortener, rejection code
+#: 30449 of the toll-free review, "High risk - Public URL shortener in sample
+#: message" in Twilio's Messaging Compliance API rejection reasons).
+SHOWCASE_BODY: Final = "Welcome! Your first class is booked for Monday 7:00 am. See you there."
+SHOWCASE_LINT_BODY: Final = (
+    "Harbor Fitness: 20% off this week, book at https://bit.ly/hf-offer Reply STOP to opt out"
+)
+
+
+@attrs.frozen(slots=True)
+class DemoShowcase:
+    """One composed initial message and one content-lint finding."""
+
+    body: str
+    composed: str
+    appended: tuple[str, ...]
+    segments: str
+    lint_body: str
+    finding_rule: str
+    finding_severity: str
+    finding_code: int | None
+    finding_message: str
+
+    def lines(self) -> list[str]:
+        """The showcase as printed by ``a2p-policy demo``."""
+        out = ["A first message to a new contact, as composed (sender id and opt-out added):"]
+        out += [f"  | {line}" for line in self.composed.splitlines()]
+        appended = ", ".join(repr(part) for part in self.appended) or "nothing"
+        out.append(f"  appended: {appended}; {self.segments}")
+        out.append("A promotion the content linter refuses:")
+        out.append(f"  | {self.lint_body}")
+        code = f", rejection code {self.finding_code}" if self.finding_code is not None else ""
+        out.append(f"  {self.finding_severity} {self.finding_rule}{code}: {self.finding_message}")
+        return out
+
+
+def demo_showcase(brand: str = BRAND) -> DemoShowcase:
+    """Compose :data:`SHOWCASE_BODY` as an initial message for ``brand`` and
+    lint :data:`SHOWCASE_LINT_BODY`; the first BLOCK finding is shown."""
+    composed = MessageComposer(brand).compose(SHOWCASE_BODY, initial=True)
+    findings = ContentLinter().lint(SHOWCASE_LINT_BODY, brand=brand, initial=True)
+    blocking = [f for f in findings if f.severity.name == "BLOCK"]
+    if not blocking:  # pragma: no cover - the body is chosen to be refused
+        raise InvalidArgument("the showcase promotion was not refused by the linter")
+    finding = blocking[0]
+    return DemoShowcase(
+        body=SHOWCASE_BODY,
+        composed=composed.body,
+        appended=tuple(composed.appended),
+        segments=str(composed.segments),
+        lint_body=SHOWCASE_LINT_BODY,
+        finding_rule=finding.rule,
+        finding_severity=finding.severity.name,
+        finding_code=finding.tfv_code,
+        finding_message=finding.message,
+    )
 
 
 # ---------------------------------------------------------------- contacts
@@ -829,7 +910,7 @@ def run_demo(
         if progress is not None:
             progress(step, total_steps)
 
-    return DemoReport(
+    report = DemoReport(
         days=tuple(rows),
         events=tuple(run.events),
         storage=label,
@@ -843,6 +924,9 @@ def run_demo(
         elapsed=time.perf_counter() - started,
         trace=tuple(run.trace),
     )
+    if isinstance(storage, str):  # opened here: closed here (a Storage passed in stays open)
+        engine.storage.close()
+    return report
 
 
 def _split(audience: list[str], first: int | None) -> list[list[str]]:

@@ -9,11 +9,15 @@ kind it answered) has been delayed; it is a switch with its effective date,
 currently 2027-01-31. Source: SPEC section 2 ("Revocations that arrive by
 other means ...").
 
-Federal holidays are computed by rule for any year (5 U.S.C. 6103, with the
-observed-day rule: a holiday on a Saturday is observed on the Friday before,
+Federal holidays come from the maintained ``holidays`` package (its
+``UnitedStates`` calendar, public holidays, observed days: 5 U.S.C. 6103 with
+the rule that a holiday on a Saturday is observed on the Friday before and
 one on a Sunday on the Monday after; New Year's Day on a Saturday is
-observed on December 31 of the year before). Juneteenth counts from 2021 and
-Martin Luther King Jr. Day from 1986; the other rules are the current ones.
+observed on December 31 of the year before), so a new federal holiday
+arrives with a package update. Its rules apply to every year from 1 to
+9998 (the package's own published range is narrower; its rules carry each
+holiday's start year: Juneteenth from 2021, Martin Luther King Jr. Day from
+1986, and none before 1870).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+from holidays.countries.united_states import UnitedStates
 from pydantic import BaseModel, ConfigDict, computed_field, field_validator, model_validator
 
 from a2p_policy.clock import ensure_aware
@@ -49,7 +54,19 @@ HONOR_WITHIN_BUSINESS_DAYS = 10
 #: Effective date of the FCC "revoke all" scope, as delayed (SPEC section 2).
 REVOKE_ALL_EFFECTIVE = date(2027, 1, 31)
 
-_MON, _THU, _FRI, _SAT, _SUN = 0, 3, 4, 5, 6
+_SAT = 5
+#: Years the calendar answers for (the package computes New Year's Day of
+#: the year after, which ``datetime.date`` cannot hold for 9999).
+_FIRST_YEAR, _LAST_YEAR = 1, 9998
+
+
+class _FederalCalendar(UnitedStates):
+    """The ``holidays`` package's US federal calendar, over every year its
+    rules cover (the package publishes 1777-2100 by default; the rules
+    themselves carry each holiday's first year)."""
+
+    start_year = _FIRST_YEAR
+    end_year = _LAST_YEAR
 
 
 # ---------------------------------------------------------------------------
@@ -57,69 +74,27 @@ _MON, _THU, _FRI, _SAT, _SUN = 0, 3, 4, 5, 6
 # ---------------------------------------------------------------------------
 
 
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
-    """The n-th given weekday of a month (n >= 1)."""
-    first = date(year, month, 1)
-    offset = (weekday - first.weekday()) % 7
-    return first + timedelta(days=offset + 7 * (n - 1))
-
-
-def _last_weekday(year: int, month: int, weekday: int) -> date:
-    """The last given weekday of a month (month < 12)."""
-    last = date(year, month + 1, 1) - timedelta(days=1)
-    return last - timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def _observed(day: date) -> date:
-    if day.weekday() == _SAT:
-        return day - timedelta(days=1)
-    if day.weekday() == _SUN:
-        return day + timedelta(days=1)
-    return day
-
-
 def _check_year(year: object) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
         raise InvalidArgument(f"year must be an int, got {type(year).__name__}: {year!r}")
-    if not 1 <= year <= 9999:
-        raise InvalidArgument(f"year must be between 1 and 9999, got {year}")
+    if not _FIRST_YEAR <= year <= _LAST_YEAR:
+        raise InvalidArgument(f"year must be between {_FIRST_YEAR} and {_LAST_YEAR}, got {year}")
     return year
 
 
 @lru_cache(maxsize=512)
 def _calendar(year: int) -> tuple[tuple[date, str], ...]:
-    """Observed federal holidays that fall in ``year`` (dates, names)."""
-    actual: list[tuple[date, str]] = [
-        (date(year, 1, 1), "New Year's Day"),
-        (_nth_weekday(year, 2, _MON, 3), "Washington's Birthday"),
-        (_last_weekday(year, 5, _MON), "Memorial Day"),
-        (date(year, 7, 4), "Independence Day"),
-        (_nth_weekday(year, 9, _MON, 1), "Labor Day"),
-        (_nth_weekday(year, 10, _MON, 2), "Columbus Day"),
-        (date(year, 11, 11), "Veterans Day"),
-        (_nth_weekday(year, 11, _THU, 4), "Thanksgiving Day"),
-        (date(year, 12, 25), "Christmas Day"),
-    ]
-    if year >= 1986:
-        actual.append((_nth_weekday(year, 1, _MON, 3), "Martin Luther King Jr. Day"))
-    if year >= 2021:
-        actual.append((date(year, 6, 19), "Juneteenth National Independence Day"))
-    observed = [(_observed(day), name) for day, name in actual]
-    # New Year's Day on a Saturday is observed on Dec 31 of the year before:
-    # drop it from this year, and pick up next year's from this one.
-    observed = [(day, name) for day, name in observed if day.year == year]
-    if year < 9999:
-        next_new_year = date(year + 1, 1, 1)
-        if next_new_year.weekday() == _SAT:
-            observed.append((next_new_year - timedelta(days=1), "New Year's Day (observed)"))
-    return tuple(sorted(observed))
+    """Observed federal holidays that fall in ``year`` (dates, names): the
+    weekdays off. A holiday on a weekend is replaced by its observed day."""
+    found = _FederalCalendar(years=year, observed=True)  # type: ignore[no-untyped-call]
+    return tuple(sorted((day, str(name)) for day, name in found.items() if day.weekday() < _SAT))
 
 
 def us_federal_holidays(year: int) -> set[date]:
     """The days in ``year`` on which a US federal holiday is observed (the
     weekday off; a holiday on a weekend is moved to the Friday before or the
     Monday after). Raises :class:`~a2p_policy.errors.InvalidArgument` for a
-    year that is not an int in 1..9999."""
+    year that is not an int in 1..9998."""
     return {day for day, _ in _calendar(_check_year(year))}
 
 
@@ -136,7 +111,9 @@ def _holiday_set(year: int) -> frozenset[date]:
 def is_business_day(day: date) -> bool:
     """True for a weekday that is not an observed US federal holiday."""
     day = _check_date(day, "day")
-    return day.weekday() < _SAT and day not in _holiday_set(day.year)
+    if day.weekday() >= _SAT:
+        return False
+    return day not in _holiday_set(_check_year(day.year))
 
 
 def _check_date(value: object, name: str) -> date:
@@ -148,10 +125,16 @@ def _check_date(value: object, name: str) -> date:
     return value
 
 
+def _holiday_set_of(year: int) -> frozenset[date]:
+    if not _FIRST_YEAR <= year <= _LAST_YEAR:
+        raise ValueError(f"year {year} is outside the holiday calendar")
+    return _holiday_set(year)
+
+
 def _holidays_between(lo: date, hi: date) -> int:
     """Observed holidays d with lo < d <= hi (all of them fall on weekdays)."""
     return sum(
-        1 for year in range(lo.year, hi.year + 1) for day in _holiday_set(year) if lo < day <= hi
+        1 for year in range(lo.year, hi.year + 1) for day in _holiday_set_of(year) if lo < day <= hi
     )
 
 
@@ -184,7 +167,7 @@ def add_business_days(start: date, n: int) -> date:
             day = target
         while remaining > 0:
             day += timedelta(days=step)
-            if day.weekday() < _SAT and day not in _holiday_set(day.year):
+            if day.weekday() < _SAT and day not in _holiday_set_of(day.year):
                 remaining -= 1
     except (OverflowError, ValueError) as exc:
         raise InvalidArgument(

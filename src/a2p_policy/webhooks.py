@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from a2p_policy._optional import require
 from a2p_policy.errors import InvalidArgument, SignatureError
 from a2p_policy.phone import normalize_phone, normalize_sender
 from a2p_policy.validation import InvalidField, check_sid
@@ -312,6 +313,7 @@ def verify_twilio_signature(
     ``X-Twilio-Webhooks-Signature-Settings`` header when present. A missing
     signature or token gives False, never an exception.
     """
+    require("twilio", "verify_twilio_signature")  # names the extra when absent
     from twilio.request_validator import RequestValidator, get_signature_algorithm
 
     if not isinstance(url, str) or not url or not isinstance(auth_token, str) or not auth_token:

@@ -108,17 +108,48 @@ def test_returned_set_is_a_copy() -> None:
     assert us_federal_holidays(2026) == KNOWN[2026]
 
 
-@given(st.integers(min_value=1, max_value=9999))
+@given(st.integers(min_value=1, max_value=9998))
 def test_holidays_fall_on_weekdays_in_the_year(year: int) -> None:
     days = us_federal_holidays(year)
-    # 11 rules since 2021 (9 before 1986); New Year's Day on a Saturday moves
-    # to the year before.
+    assert all(d.year == year and d.weekday() < 5 for d in days)
+    if year < 1789:  # the first national holiday: Thanksgiving, November 26, 1789
+        assert days == set()
+
+
+@given(st.integers(min_value=1971, max_value=9998))
+def test_holiday_count_under_the_uniform_monday_holiday_act(year: int) -> None:
+    # Since 1971 (Uniform Monday Holiday Act): 9 holidays, 10 from 1986 (King),
+    # 11 from 2021 (Juneteenth); New Year's Day on a Saturday moves to the
+    # year before. (The former hand-written rules applied these to every
+    # year from 1; the holidays package knows each holiday's first year.)
+    days = us_federal_holidays(year)
     base = 11 if year >= 2021 else 10 if year >= 1986 else 9
     assert base - 1 <= len(days) <= base + 1
-    assert all(d.year == year and d.weekday() < 5 for d in days)
 
 
-@pytest.mark.parametrize("year", [0, 10_000, -1, "2026", 2026.0, None, True])
+def test_veterans_day_1971_to_1977_was_in_october() -> None:
+    # Uniform Monday Holiday Act, until Pub. L. 94-97 moved it back from 1978;
+    # the former hand-written rules had November 11 for every year.
+    assert date(1975, 10, 27) in us_federal_holidays(1975)
+    assert date(1975, 11, 11) not in us_federal_holidays(1975)
+    assert date(1978, 11, 10) in us_federal_holidays(1978)  # Nov 11 was a Saturday
+
+
+@given(st.integers(min_value=1971, max_value=9998))
+def test_every_weekday_holiday_of_the_year_is_off(year: int) -> None:
+    """A fixed-date holiday that falls on a weekday is itself a day off."""
+    days = us_federal_holidays(year)
+    fixed = [date(year, 1, 1), date(year, 7, 4), date(year, 12, 25)]
+    if year >= 1978:  # 1971-1977: Veterans Day on the 4th Monday of October
+        fixed.append(date(year, 11, 11))
+    if year >= 2021:
+        fixed.append(date(year, 6, 19))
+    for day in fixed:
+        assert (day in days) == (day.weekday() < 5)
+        assert not is_business_day(day)
+
+
+@pytest.mark.parametrize("year", [0, 9999, 10_000, -1, "2026", 2026.0, None, True])
 def test_bad_year(year: object) -> None:
     with pytest.raises(InvalidArgument):
         us_federal_holidays(year)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from a2p_policy._optional import require
 from a2p_policy.errors import InvalidArgument, TollFreeApiError
 from a2p_policy.tollfree.models import TollFreeVerification, VerificationStatus
 
@@ -111,6 +112,7 @@ class TwilioTollFreeTransport:
 
     @staticmethod
     def _call(fn: Callable[[], T]) -> T:
+        require("twilio", "TwilioTollFreeTransport")  # names the extra when absent
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
         try:

@@ -70,6 +70,7 @@ from a2p_policy.errors import InvalidArgument, InvalidPhoneNumber
 from a2p_policy.keywords import KeywordKind
 from a2p_policy.limits import HealthLevel, MonitorStatus
 from a2p_policy.messages import Decision, MessageKind, OutboundMessage
+from a2p_policy.messaging import InMemoryMessagingTransport, Messenger, SendResult
 from a2p_policy.phone import normalize_phone
 from a2p_policy.storage import Storage
 from a2p_policy.usecases import OptInMethod, UseCase
@@ -518,6 +519,7 @@ def _make_contacts(
             record = ConsentRecord(
                 phone=phone,
                 brand=BRAND,
+                account=ACCOUNT,
                 method=OptInMethod.PAPER_FORM,
                 captured_at=captured,
                 scopes=_BASE_SCOPES,
@@ -543,6 +545,7 @@ def _make_contacts(
             record = ConsentRecord(
                 phone=phone,
                 brand=BRAND,
+                account=ACCOUNT,
                 method=method,
                 captured_at=captured,
                 scopes=_BASE_SCOPES | ({UseCase.MARKETING} if marketing else set()),
@@ -602,6 +605,11 @@ class _Run:
         trace: bool,
     ) -> None:
         self.engine = engine
+        # The whole loop: decisions, composed bodies sent through a fake
+        # transport, Twilio's status callbacks and inbound webhooks back.
+        self.transport = InMemoryMessagingTransport(clock=clock)
+        self.messenger = Messenger(engine, self.transport, default_account=ACCOUNT)
+        self.sids: dict[str, str] = {}
         self.clock = clock
         self.rng = rng
         self.trace_on = trace
@@ -662,9 +670,11 @@ class _Run:
             OutboundMessage(ACCOUNT, SENDER, p, CAMPAIGN_BODY, brand=BRAND, kind=MessageKind.BULK)
             for p in phones
         ]
-        result = self.engine.authorize_bulk(msgs)
-        self.tally(c, result.decisions, phones)
-        return [p for p, d in zip(phones, result.decisions, strict=True) if d.allowed]
+        results = self.messenger.send_bulk(msgs, max_workers=1)  # one worker: deterministic
+        self.tally(c, [_decision(r) for r in results], phones)
+        sent = [(p, r.sid) for p, r in zip(phones, results, strict=True) if r.sent and r.sid]
+        self.sids.update(sent)
+        return [p for p, _ in sent]
 
     def reply(self, c: _DayCounts, phone: str, body: str) -> bool:
         msg = OutboundMessage(
@@ -676,9 +686,11 @@ class _Run:
             kind=MessageKind.CONVERSATION,
             use_case=UseCase.CUSTOMER_CARE,
         )
-        d = self.engine.authorize(msg)
+        result = self.messenger.send(msg)
+        d = _decision(result)
         self.tally(c, [d], [phone], MessageKind.CONVERSATION)
-        if d.allowed:
+        if result.sent and result.sid:
+            self.sids[phone] = result.sid
             c.conversation_replies += 1
             self.outcomes(c, [phone])
         return d.allowed
@@ -691,15 +703,16 @@ class _Run:
         for phone in phones:
             contact = self.by_phone[phone]
             code = contact.fate if contact.fate is not None else _pick(rng, TRANSIENT)
+            sid = self.sids[phone]
             if code is None:
-                self.engine.record_status(ACCOUNT, phone, "delivered")
+                self.messenger.handle_status_callback(self.transport.deliver(sid))
                 c.delivered += 1
                 delivered.append(phone)
                 if self.trace_on:
                     self.note(phone=phone, event="status", detail="delivered")
                 continue
             word = "failed" if code == 21610 else "undelivered"
-            self.engine.record_status(ACCOUNT, phone, word, code)
+            self.messenger.handle_status_callback(self.transport.fail(sid, code))
             c.failed += 1
             c.error_codes[code] += 1
             if self.trace_on:
@@ -708,7 +721,8 @@ class _Run:
 
     # -------------------------------------------------------- inbound
     def inbound(self, c: _DayCounts, phone: str, body: str) -> None:
-        result = self.engine.handle_inbound(ACCOUNT, phone, body, brand=BRAND)
+        form = self.transport.inbound(from_=phone, to=SENDER, body=body)
+        result = self.messenger.handle_inbound_webhook(form, brand=BRAND)
         kind = result.kind
         if self.trace_on:
             self.note(
@@ -725,6 +739,12 @@ class _Run:
             self.stopped_on.pop(phone, None)
         elif kind is KeywordKind.HELP and result.reply:
             c.help_replies += 1
+
+
+def _decision(result: SendResult) -> Decision:
+    if result.decision is None:  # pragma: no cover - every fresh send has one
+        raise AssertionError("a send without a decision")
+    return result.decision
 
 
 def _default_db() -> str:

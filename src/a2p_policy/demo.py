@@ -798,137 +798,9 @@ def run_demo(
     engine = PolicyEngine(storage=storage, clock=clock)
     rng = random.Random(seed)
     run = _Run(engine=engine, clock=clock, rng=rng, trace=trace)
-
-    seen: set[str] = set()
-    own = _make_contacts(rng, contacts, stale=False, seen=seen, now=DEMO_START)
-    stale_n = max(1, round(contacts * 0.15)) if bad_day is not None and bad_day <= days else 0
-    stale = _make_contacts(rng, stale_n, stale=True, seen=seen, now=DEMO_START)
-    for contact in (*own, *stale):
-        run.by_phone[contact.phone] = contact
-    for contact in own:
-        if contact.record is not None:
-            engine.consent.grant(contact.record)
-    listed: list[str] = [c.phone for c in own]
-    pointer = 0
-    total_steps = days * (len(WAVES) + 1)
-    step = 0
-    rows: list[DemoDay] = []
-    yesterday: list[str] = []
-
-    for day in range(1, days + 1):
-        run.day = day
-        morning = DEMO_START + timedelta(days=day - 1)
-        clock.set(morning)
-        run.peak = engine.monitor.status(ACCOUNT).level
-        c = _DayCounts()
-        is_bad = day == bad_day and stale_n > 0
-
-        # 14:00 the stale segment is imported on the bad day.
-        if is_bad:
-            for contact in stale:
-                assert contact.record is not None
-                engine.consent.grant(contact.record)
-            listed.extend(x.phone for x in stale)
-            c.notes.append(f"imported a stale segment of {stale_n} contacts (2019 sign-up sheet)")
-
-        # 15:00 inbound: START from earlier opt-outs, HELP and questions.
-        clock.set(morning + timedelta(hours=1))
-        for phone, stopped in sorted(run.stopped_on.items()):
-            if stopped <= day - 2 and rng.random() < START_RATE:
-                run.inbound(c, phone, rng.choice(START_WORDS))
-        if yesterday:
-            for phone in rng.sample(yesterday, min(len(yesterday), 2)):
-                run.inbound(c, phone, "HELP")
-            for phone in rng.sample(yesterday, min(len(yesterday), 3)):
-                clock.advance(timedelta(minutes=3))
-                run.inbound(c, phone, rng.choice(QUESTIONS))
-                run.reply(c, phone, CONVERSATION_REPLY)
-
-        # 16:00-19:00 the campaign, in waves; outcomes 20 minutes after each.
-        limit = engine.ramp.limit_for(ACCOUNT)
-        size = min(len(listed), math.ceil(limit * AUDIENCE_FACTOR))
-        audience: list[str] = []
-        if is_bad:
-            audience = [x.phone for x in stale]
-            size = max(0, size - len(audience))
-            stale_set = set(audience)
-            pool = [p for p in listed if p not in stale_set]
-        else:
-            pool = listed
-        for i in range(size):
-            audience.append(pool[(pointer + i) % len(pool)])
-        pointer = (pointer + size) % max(1, len(pool))
-        waves = _split(audience, len(stale) if is_bad else None)
-        for n, wave in enumerate(waves):
-            clock.set(morning + timedelta(hours=FIRST_WAVE_HOUR - 14 + n))
-            allowed = run.bulk(c, wave)
-            clock.advance(timedelta(minutes=20))
-            delivered = run.outcomes(c, allowed)
-            if is_bad and n == 0:
-                # The stale numbers answer while the account is suspended:
-                # one-on-one replies are exempt and still go.
-                clock.advance(timedelta(minutes=10))
-                for phone in rng.sample(delivered, min(len(delivered), 3)):
-                    run.inbound(c, phone, rng.choice(STALE_QUESTIONS))
-                    run.reply(c, phone, STALE_REPLY)
-            step += 1
-            if progress is not None:
-                progress(step, total_steps)
-
-        # 20:00 opt-outs from today's recipients.
-        clock.set(morning + timedelta(hours=6))
-        for phone in c.recipients:
-            contact = run.by_phone[phone]
-            rate = STOP_RATE_STALE if contact.stale else STOP_RATE
-            if phone not in run.stopped_on and rng.random() < rate:
-                run.inbound(c, phone, rng.choice(STOP_WORDS))
-
-        # 23:00 the day's snapshot.
-        clock.set(morning + timedelta(hours=9))
-        status = engine.monitor.status(ACCOUNT)
-        entries = engine.dnd.entries(ACCOUNT, list(run.by_phone))
-        perm = sum(1 for e in entries if e is not None and e.kind is DndKind.PERMANENT)
-        temp = sum(1 for e in entries if e is not None and e.kind is DndKind.TEMPORARY)
-        day_events = [e for e in run.events if e.day == day and e.level is HealthLevel.SUSPENDED]
-        for e in day_events:
-            c.notes.append(
-                f"SUSPENDED at {e.at:%H:%M} UTC until {e.until:%Y-%m-%d %H:%M} UTC"
-                if e.until
-                else f"SUSPENDED at {e.at:%H:%M} UTC"
-            )
-        rows.append(
-            DemoDay(
-                day=day,
-                date=morning.date(),
-                limit=limit,
-                requested=c.requested,
-                sent=c.sent,
-                skipped_dnd=c.skipped_dnd,
-                skipped_consent=c.skipped_consent,
-                denied_limit=c.denied_limit,
-                denied_suspended=c.denied_suspended,
-                denied_other=c.denied_other,
-                delivered=c.delivered,
-                failed=c.failed,
-                errors=status.errors,
-                error_rate=status.error_rate,
-                opt_outs=c.opt_outs,
-                opt_ins=c.opt_ins,
-                opt_out_rate=status.opt_out_rate,
-                level=status.level,
-                peak_level=run.peak if run.peak.rank >= status.level.rank else status.level,
-                dnd_permanent=perm,
-                dnd_temporary=temp,
-                conversation_replies=c.conversation_replies,
-                help_replies=c.help_replies,
-                error_codes=dict(sorted(c.error_codes.items())),
-                note="; ".join(c.notes),
-            )
-        )
-        yesterday = c.recipients
-        step += 1
-        if progress is not None:
-            progress(step, total_steps)
+    plan = _plan(run, contacts=contacts, days=days, bad_day=bad_day, progress=progress)
+    rows = [_simulate_day(run, plan, day) for day in range(1, days + 1)]
+    stale_n = len(plan.stale)
 
     report = DemoReport(
         days=tuple(rows),
@@ -947,6 +819,168 @@ def run_demo(
     if isinstance(storage, str):  # opened here: closed here (a Storage passed in stays open)
         engine.storage.close()
     return report
+
+
+@attrs.define(slots=True)
+class _Plan:
+    """What carries over from one simulated day to the next."""
+
+    own: list[_Contact]
+    stale: list[_Contact]
+    listed: list[str]
+    bad_day: int | None
+    total_steps: int
+    progress: Progress | None
+    pointer: int = 0
+    step: int = 0
+    yesterday: list[str] = attrs.field(factory=list)
+
+    def tick(self) -> None:
+        self.step += 1
+        if self.progress is not None:
+            self.progress(self.step, self.total_steps)
+
+
+def _plan(
+    run: _Run, *, contacts: int, days: int, bad_day: int | None, progress: Progress | None
+) -> _Plan:
+    """The account's own list (with consent) and the stale segment."""
+    seen: set[str] = set()
+    own = _make_contacts(run.rng, contacts, stale=False, seen=seen, now=DEMO_START)
+    stale_n = max(1, round(contacts * 0.15)) if bad_day is not None and bad_day <= days else 0
+    stale = _make_contacts(run.rng, stale_n, stale=True, seen=seen, now=DEMO_START)
+    for contact in (*own, *stale):
+        run.by_phone[contact.phone] = contact
+    for contact in own:
+        if contact.record is not None:
+            run.engine.consent.grant(contact.record)
+    return _Plan(
+        own=own,
+        stale=stale,
+        listed=[c.phone for c in own],
+        bad_day=bad_day,
+        total_steps=days * (len(WAVES) + 1),
+        progress=progress,
+    )
+
+
+def _simulate_day(run: _Run, plan: _Plan, day: int) -> DemoDay:
+    """One day: the stale import (on the bad day), morning inbound, the
+    campaign in waves, evening opt-outs, and the day's snapshot."""
+    run.day = day
+    morning = DEMO_START + timedelta(days=day - 1)
+    run.clock.set(morning)
+    run.peak = run.engine.monitor.status(ACCOUNT).level
+    c = _DayCounts()
+    is_bad = day == plan.bad_day and bool(plan.stale)
+    if is_bad:  # 14:00 the stale segment is imported on the bad day.
+        for contact in plan.stale:
+            assert contact.record is not None
+            run.engine.consent.grant(contact.record)
+        plan.listed.extend(x.phone for x in plan.stale)
+        c.notes.append(
+            f"imported a stale segment of {len(plan.stale)} contacts (2019 sign-up sheet)"
+        )
+    _morning_inbound(run, plan, c, morning + timedelta(hours=1))
+    limit = _campaign(run, plan, c, morning, is_bad=is_bad)
+    run.clock.set(morning + timedelta(hours=6))  # 20:00 opt-outs from today's recipients.
+    for phone in c.recipients:
+        rate = STOP_RATE_STALE if run.by_phone[phone].stale else STOP_RATE
+        if phone not in run.stopped_on and run.rng.random() < rate:
+            run.inbound(c, phone, run.rng.choice(STOP_WORDS))
+    run.clock.set(morning + timedelta(hours=9))  # 23:00 the day's snapshot.
+    row = _snapshot(run, c, day, morning, limit)
+    plan.yesterday = c.recipients
+    plan.tick()
+    return row
+
+
+def _morning_inbound(run: _Run, plan: _Plan, c: _DayCounts, at: datetime) -> None:
+    """15:00: START from earlier opt-outs, HELP and questions (answered)."""
+    run.clock.set(at)
+    rng = run.rng
+    for phone, stopped in sorted(run.stopped_on.items()):
+        if stopped <= run.day - 2 and rng.random() < START_RATE:
+            run.inbound(c, phone, rng.choice(START_WORDS))
+    if plan.yesterday:
+        for phone in rng.sample(plan.yesterday, min(len(plan.yesterday), 2)):
+            run.inbound(c, phone, "HELP")
+        for phone in rng.sample(plan.yesterday, min(len(plan.yesterday), 3)):
+            run.clock.advance(timedelta(minutes=3))
+            run.inbound(c, phone, rng.choice(QUESTIONS))
+            run.reply(c, phone, CONVERSATION_REPLY)
+
+
+def _campaign(run: _Run, plan: _Plan, c: _DayCounts, morning: datetime, *, is_bad: bool) -> int:
+    """16:00-19:00: the campaign in waves, outcomes 20 minutes after each;
+    returns the day's limit."""
+    limit = run.engine.ramp.limit_for(ACCOUNT)
+    size = min(len(plan.listed), math.ceil(limit * AUDIENCE_FACTOR))
+    audience: list[str] = []
+    pool = plan.listed
+    if is_bad:
+        audience = [x.phone for x in plan.stale]
+        size = max(0, size - len(audience))
+        stale_set = set(audience)
+        pool = [p for p in plan.listed if p not in stale_set]
+    audience.extend(pool[(plan.pointer + i) % len(pool)] for i in range(size))
+    plan.pointer = (plan.pointer + size) % max(1, len(pool))
+    for n, wave in enumerate(_split(audience, len(plan.stale) if is_bad else None)):
+        run.clock.set(morning + timedelta(hours=FIRST_WAVE_HOUR - 14 + n))
+        allowed = run.bulk(c, wave)
+        run.clock.advance(timedelta(minutes=20))
+        delivered = run.outcomes(c, allowed)
+        if is_bad and n == 0:
+            # The stale numbers answer while the account is suspended:
+            # one-on-one replies are exempt and still go.
+            run.clock.advance(timedelta(minutes=10))
+            for phone in run.rng.sample(delivered, min(len(delivered), 3)):
+                run.inbound(c, phone, run.rng.choice(STALE_QUESTIONS))
+                run.reply(c, phone, STALE_REPLY)
+        plan.tick()
+    return limit
+
+
+def _snapshot(run: _Run, c: _DayCounts, day: int, morning: datetime, limit: int) -> DemoDay:
+    """23:00: the day's row of the table."""
+    status = run.engine.monitor.status(ACCOUNT)
+    entries = run.engine.dnd.entries(ACCOUNT, list(run.by_phone))
+    perm = sum(1 for e in entries if e is not None and e.kind is DndKind.PERMANENT)
+    temp = sum(1 for e in entries if e is not None and e.kind is DndKind.TEMPORARY)
+    for e in run.events:
+        if e.day == day and e.level is HealthLevel.SUSPENDED:
+            c.notes.append(
+                f"SUSPENDED at {e.at:%H:%M} UTC until {e.until:%Y-%m-%d %H:%M} UTC"
+                if e.until
+                else f"SUSPENDED at {e.at:%H:%M} UTC"
+            )
+    return DemoDay(
+        day=day,
+        date=morning.date(),
+        limit=limit,
+        requested=c.requested,
+        sent=c.sent,
+        skipped_dnd=c.skipped_dnd,
+        skipped_consent=c.skipped_consent,
+        denied_limit=c.denied_limit,
+        denied_suspended=c.denied_suspended,
+        denied_other=c.denied_other,
+        delivered=c.delivered,
+        failed=c.failed,
+        errors=status.errors,
+        error_rate=status.error_rate,
+        opt_outs=c.opt_outs,
+        opt_ins=c.opt_ins,
+        opt_out_rate=status.opt_out_rate,
+        level=status.level,
+        peak_level=run.peak if run.peak.rank >= status.level.rank else status.level,
+        dnd_permanent=perm,
+        dnd_temporary=temp,
+        conversation_replies=c.conversation_replies,
+        help_replies=c.help_replies,
+        error_codes=dict(sorted(c.error_codes.items())),
+        note="; ".join(c.notes),
+    )
 
 
 def _split(audience: list[str], first: int | None) -> list[list[str]]:

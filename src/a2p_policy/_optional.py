@@ -21,7 +21,7 @@ import importlib
 from types import ModuleType
 from typing import Final
 
-from a2p_policy.errors import A2PPolicyError
+from a2p_policy.errors import MissingExtraError
 
 __all__ = ["EXTRAS", "MissingExtraError", "require"]
 
@@ -32,25 +32,6 @@ EXTRAS: Final[dict[str, str]] = {
     "psycopg": "postgres",
     "psycopg_pool": "postgres",
 }
-
-
-class MissingExtraError(A2PPolicyError, ImportError):
-    """An optional dependency is not installed; the message names the extra
-    (``pip install "a2p-policy[twilio]"``) that installs it.
-
-    Also an :class:`ImportError`, so code that guards an import the standard
-    way keeps working.
-    """
-
-    def __init__(self, module: str, extra: str, feature: str) -> None:
-        self.module = module
-        self.extra = extra
-        self.feature = feature
-        super().__init__(
-            f"{feature} needs the optional package {module!r}, which is not installed: "
-            f'install it with pip install "a2p-policy[{extra}]"',
-            name=module,
-        )
 
 
 def require(module: str, feature: str) -> ModuleType:

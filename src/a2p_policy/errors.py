@@ -19,6 +19,7 @@ __all__ = [
     "InvalidPhoneNumber",
     "InvalidTransition",
     "MissingAccount",
+    "MissingExtraError",
     "NaiveDatetimeError",
     "SignatureError",
     "StorageError",
@@ -99,3 +100,22 @@ class ConcurrentUpdateError(StorageError):
 
 class StorageUnavailable(StorageError):
     """The storage backend cannot be reached. Policy decisions fail closed."""
+
+
+class MissingExtraError(A2PPolicyError, ImportError):
+    """An optional dependency is not installed; the message names the extra
+    (``pip install "a2p-policy[twilio]"``) that installs it.
+
+    Also an :class:`ImportError`, so code that guards an import the standard
+    way keeps working.
+    """
+
+    def __init__(self, module: str, extra: str, feature: str) -> None:
+        self.module = module
+        self.extra = extra
+        self.feature = feature
+        super().__init__(
+            f"{feature} needs the optional package {module!r}, which is not installed: "
+            f'install it with pip install "a2p-policy[{extra}]"',
+            name=module,
+        )

@@ -182,20 +182,22 @@ def test_cache_returns_fresh_lists() -> None:
 
 
 def test_long_input_is_linear() -> None:
+    """A text 8 times longer costs about 8 times as much, never 64 (a
+    quadratic blow-up). Both sizes are large enough that the per-call
+    overhead does not count; the rounds are interleaved and the best of each
+    kept, so load on a shared machine hits both sizes alike; the bound
+    leaves a factor of 4 for noise."""
     unit = "Casino night at c@sh Club https://bit.ly/x — ＣＢＤ f r e e stuff! "
     linter = ContentLinter(cache_size=0)
-    small, big = unit * 10, unit * 160  # ~640 and ~10,000 characters
-
-    def cost(text: str) -> float:
-        best = float("inf")
-        for _ in range(3):
+    small, big = unit * 160, unit * 1280  # ~10,000 and ~80,000 characters
+    best = {len(small): float("inf"), len(big): float("inf")}
+    for _ in range(5):
+        for text in (small, big):
             start = time.perf_counter()
             linter.lint(text)
-            best = min(best, time.perf_counter() - start)
-        return best
-
-    ratio = cost(big) / max(cost(small), 1e-6)
-    assert ratio < 16 * 4  # 16x the text: allow generous noise, catch quadratic blow-up
+            best[len(text)] = min(best[len(text)], time.perf_counter() - start)
+    ratio = best[len(big)] / max(best[len(small)], 1e-6)
+    assert ratio < 8 * 4
 
 
 @pytest.mark.parametrize(

@@ -199,7 +199,10 @@ def sign_twilio_request(
     SDK's ``RequestValidator``. ``algorithm``: None (``"HMAC_SHA1"``) or
     ``"HMAC_SHA256"`` (the value the ``X-Twilio-Webhooks-Signature-Settings``
     header names as ``algorithm=HMAC_SHA256``)."""
-    from twilio.request_validator import RequestValidator
+    from a2p_policy._optional import require
+
+    validator_module = require("twilio.request_validator", "sign_twilio_request")
+    RequestValidator = validator_module.RequestValidator
 
     if not isinstance(url, str) or not url:
         raise InvalidArgument("url must be a non-empty string")

@@ -795,9 +795,7 @@ def _lint(text: str, brand: str | None) -> list[Finding]:
     # the brand only helps the linter; a name too long for its brand
     # patterns is left out rather than refused.
     usable = (
-        brand
-        if brand is not None and _nameable(brand) and len(brand) <= _PATTERN_BRAND
-        else None
+        brand if brand is not None and _nameable(brand) and len(brand) <= _PATTERN_BRAND else None
     )
     findings: list[Finding] = ContentLinter().lint(text, brand=usable, initial=True)
     return findings

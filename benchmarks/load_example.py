@@ -337,7 +337,7 @@ def check(outcomes: list[Outcome], profile: Profile, engine: PolicyEngine, limit
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915  # the script: one step after another
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "redis"), default="sqlite")
     parser.add_argument("--quick", action="store_true", help="CI mode: under a minute")

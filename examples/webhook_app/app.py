@@ -231,7 +231,7 @@ def _is_phone(address: str) -> bool:
     return ":" not in address or address.lower().startswith("tel:")
 
 
-def create_app(
+def create_app(  # noqa: PLR0915  # Flask routes are closures over the app: they stand here
     settings: Settings | None = None,
     *,
     engine: PolicyEngine | None = None,

@@ -931,7 +931,7 @@ class KeywordClassifier:
                 )
         return tuple(found)
 
-    def _best_for_kind(
+    def _best_for_kind(  # noqa: PLR0911, PLR0912  # the certainty ladder, one exit per rung
         self, rules: _KindRules, sentences: list[tuple[str, bool, bool]], joined: str
     ) -> KeywordMatch | None:
         cap = rules.max_non_exact

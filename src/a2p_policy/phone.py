@@ -104,7 +104,7 @@ def normalize_phone(raw: str, default_region: str = "US") -> str:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _cached(raw: str, region: str) -> tuple[str | None, str]:
+def _cached(raw: str, region: str) -> tuple[str | None, str]:  # noqa: PLR0911  # fast path: one early exit per recognised shape
     """(e164, "") or (None, reason). Never raises."""
     if _E164.fullmatch(raw):
         return _validate_e164(raw)

@@ -249,7 +249,7 @@ def _fold(text: str) -> tuple[str, tuple[int, ...], list[tuple[str, int, int]]]:
     return "".join(out), tuple(offsets), raw
 
 
-def _script_signals(text: str, raw: list[tuple[str, int, int]]) -> list[Signal]:
+def _script_signals(text: str, raw: list[tuple[str, int, int]]) -> list[Signal]:  # noqa: PLR0912  # one branch per script signal (a flat table)
     """Group per-character disguises into one signal per word."""
     signals: list[Signal] = []
     kinds_at: dict[int, str] = {}
@@ -315,7 +315,7 @@ def _watched(word: str, watchwords: frozenset[str]) -> bool:
     return word in watchwords or (len(word) > 3 and word[-1] == "s" and word[:-1] in watchwords)
 
 
-def normalize_text(text: str, watchwords: frozenset[str] = frozenset()) -> NormalizedText:
+def normalize_text(text: str, watchwords: frozenset[str] = frozenset()) -> NormalizedText:  # noqa: PLR0912  # one pass over the characters: a branch per character class
     """Normalize ``text``; disguised forms of ``watchwords`` become signals.
 
     ``text`` must be a str (the caller checks).

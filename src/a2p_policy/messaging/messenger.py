@@ -239,7 +239,7 @@ class Messenger:
             raise
         return self._after_decision(msg, decision, claim)
 
-    def send_bulk(
+    def send_bulk(  # noqa: PLR0912  # argument checks, then authorize, send, record per message
         self,
         msgs: Iterable[OutboundMessage],
         *,

@@ -570,7 +570,7 @@ def _is_set(value: object) -> bool:
     return value is not None and value not in ([], ())
 
 
-def _fold(
+def _fold(  # noqa: PLR0912  # folds each field of an event by its own rule
     old: dict[str, Any],
     incoming: TollFreeVerification,
     new_json: dict[str, Any],

@@ -252,7 +252,7 @@ def _sid(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
     return check
 
 
-def public_url_problem(value: str) -> str | None:
+def public_url_problem(value: str) -> str | None:  # noqa: PLR0911  # one reason per kind of unusable URL
     """Why ``value`` is not a public http(s) URL, or None when it is one."""
     if any(c.isspace() for c in value):
         return "must not contain whitespace"

@@ -15,12 +15,14 @@ import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy import OutboundMessage, PolicyEngine
 from a2p_policy.clock import ManualClock
 from a2p_policy.consent import ConsentRecord
+from a2p_policy.errors import InvalidArgument
 from a2p_policy.limits import HealthLevel, MonitorStatus, RateMonitor, RateThresholds, RateWindow
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.usecases import OptInMethod, UseCase
@@ -234,3 +236,15 @@ def test_threads_racing_sends_and_opt_outs_keep_the_suspension_exact() -> None:
     assert kept.suspended
     assert all(m.current(ACCOUNT).suspended for m in monitors)
     assert heard.count(HealthLevel.SUSPENDED) == 1
+
+
+@pytest.mark.parametrize("bad", [None, 1, "", " ", "a\x00b", "y" * 500])
+def test_remembered_accounts_never_let_a_bad_one_through(bad: object) -> None:
+    m = RateMonitor(storage=MemoryStorage(), clock=ManualClock(START))
+    m.count_sent(ACCOUNT, 1)  # a good account, now remembered
+    for call in (
+        lambda: m.count_sent(bad, 1),  # type: ignore[arg-type]
+        lambda: m.current(bad),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidArgument):
+            call()

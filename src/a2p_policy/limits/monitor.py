@@ -484,6 +484,8 @@ class RateMonitor:
         #: (account, kept value) -> the status it holds (parsed once).
         self._kept_cache: dict[tuple[str, str], MonitorStatus] = {}
         self._config = _fingerprint(thresholds, window, min_volume)
+        #: Account ids already checked (a pure check of the string).
+        self._accounts: set[str] = set()
 
     def __repr__(self) -> str:
         return f"RateMonitor({self.thresholds.name}, storage={self.storage!r})"
@@ -494,6 +496,15 @@ class RateMonitor:
 
     def _now(self) -> datetime:
         return ensure_aware(self.clock.now(), "clock.now()")
+
+    def _check_account(self, account: str) -> None:
+        """:func:`check_account`, remembered for the accounts seen."""
+        if type(account) is str and account in self._accounts:
+            return
+        check_account(account)
+        if len(self._accounts) >= _KEPT_CACHE_SIZE:
+            self._accounts.clear()
+        self._accounts.add(account)
 
     def kept_key(self, account: str) -> str:
         """The key of the account's kept level (see :meth:`current`). It names
@@ -538,7 +549,7 @@ class RateMonitor:
         (store a suspension, notify subscribers, keep the new level).
         ``known`` is the status the caller read with :meth:`current` (the
         engine's decisions pass it); without it the kept level is read."""
-        check_account(account)
+        self._check_account(account)
         check_count(count)
         if count:
             self._count(account, count, known)
@@ -674,7 +685,7 @@ class RateMonitor:
         only when missing, when the window rolled over or when a stored
         suspension ended. Its counts and reason are those of the last change
         of level."""
-        check_account(account)
+        self._check_account(account)
         raw = self.storage.get(self.kept_key(account))
         return self.current_from(account, raw, commit=commit)
 

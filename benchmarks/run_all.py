@@ -4,6 +4,9 @@
 (ours side by side with its peers, measured in the same run) and writes a JSON
 result file under ``benchmarks/results/``. ``--quick`` is a smoke run of a few
 seconds so CI keeps the suite from rotting; its figures are not to be quoted.
+``--servers`` starts private Redis and PostgreSQL servers once (as the tests
+do) and hands their URIs to every script (``A2P_BENCH_REDIS`` /
+``A2P_BENCH_POSTGRES``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,20 @@ def main(argv: list[str]) -> int:
     if not scripts:
         print("no benchmark scripts found", file=sys.stderr)
         return 1
+    if "--servers" not in argv:
+        return run(scripts, argv)
+    sys.path.insert(0, str(HERE))
+    from bench_suite import start_servers  # type: ignore[import-not-found]
+
+    servers = start_servers()
+    try:
+        return run(scripts, [a for a in argv if a != "--servers"])
+    finally:
+        for server in servers:
+            server.destroy()
+
+
+def run(scripts: list[Path], argv: list[str]) -> int:
     failed = []
     for script in scripts:
         print(f"\n=== {script.name} {' '.join(argv)}", flush=True)

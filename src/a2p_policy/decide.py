@@ -2,9 +2,9 @@
 
 For each account (and chunk of at most 5,000 messages) of a call:
 
-1. **read**: :func:`read_batch` gathers the monitor's status, the DND
-   entries, the consent states and the conversation markers in one storage
-   call each;
+1. **read**: :func:`read_batch` gathers the monitor's kept level (with the
+   conversation markers, in one read), the DND entries and the consent
+   states, one storage call each;
 2. **rules**: :func:`run_rules` prepares each message (initial or follow-up,
    composed body, lint) and runs :data:`a2p_policy.rules.RULES` over it;
 3. **batch steps**: the snowshoe check (committing calls only), then the
@@ -14,7 +14,10 @@ For each account (and chunk of at most 5,000 messages) of a call:
    markers, the account's brands and the monitor's sent count.
 
 ``check`` runs 1-3 read-only (``peek`` instead of ``reserve``); ``authorize``
-and ``authorize_bulk`` run all four.
+and ``authorize_bulk`` run all four. A single message (``check``,
+``authorize``) goes straight through :func:`decide_one`: the same steps on a
+chunk of one, without the bulk bookkeeping (grouping by account, counts and
+summary of :func:`bulk_result`), so both paths decide alike by construction.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Final
 from a2p_policy.consent import ConsentState
 from a2p_policy.errors import InvalidArgument
 from a2p_policy.findings import Severity
-from a2p_policy.limits import Grant, MonitorStatus
+from a2p_policy.limits import Grant
 from a2p_policy.messages import BulkResult, Decision, OutboundMessage, Violation
 from a2p_policy.rules import RULES, Batch, Candidate, quiet_hours_check
 from a2p_policy.storage import make_key
@@ -34,20 +37,19 @@ from a2p_policy.storage import make_key
 if TYPE_CHECKING:
     from a2p_policy.engine import PolicyEngine
 
-__all__ = ["BULK_CHUNK", "Counts", "bulk_result", "conversation_key", "decide"]
+__all__ = [
+    "BULK_CHUNK",
+    "bulk_result",
+    "conversation_key",
+    "decide",
+    "decide_one",
+    "refusal_kind",
+]
 
 #: Most messages of one account decided with one set of storage reads.
 BULK_CHUNK: Final = 5_000
 _DAY_SECONDS: Final = 86_400.0
-
-
-class Counts:
-    """Why messages of one call were refused (for the bulk summary)."""
-
-    __slots__ = ("consent", "dnd", "limit", "other")
-
-    def __init__(self) -> None:
-        self.dnd = self.consent = self.limit = self.other = 0
+_FIRST: Final = (0,)
 
 
 def conversation_key(msg: OutboundMessage) -> str:
@@ -56,32 +58,41 @@ def conversation_key(msg: OutboundMessage) -> str:
 
 
 # ---------------------------------------------------------------- the call
+def decide_one(engine: PolicyEngine, msg: OutboundMessage, *, commit: bool) -> Decision:
+    """Decide one message: the same steps as :func:`decide`, without the
+    bulk bookkeeping (no grouping by account, no summary)."""
+    if not isinstance(msg, OutboundMessage):
+        raise InvalidArgument(f"msg must be an OutboundMessage, got {type(msg).__name__}")
+    batch = read_batch(engine, msg.account, [msg], engine.now(), commit=commit, sender_cache={})
+    candidates, _ = decide_chunk(engine, batch, [msg], _FIRST)
+    return decision_of(candidates[0])
+
+
 def decide(engine: PolicyEngine, msgs: Sequence[OutboundMessage], *, commit: bool) -> BulkResult:
     """Decide ``msgs`` (in input order), committing when ``commit``."""
     for i, m in enumerate(msgs):
         if not isinstance(m, OutboundMessage):
             raise InvalidArgument(f"item {i} must be an OutboundMessage, got {type(m).__name__}")
     if not msgs:
-        return bulk_result([], Counts(), "")
+        return bulk_result([], "")
     now = engine.now()
     out: list[Decision | None] = [None] * len(msgs)
     by_account: dict[str, list[int]] = {}
     for i, m in enumerate(msgs):
         by_account.setdefault(m.account, []).append(i)
-    counts = Counts()
     notes: list[str] = []
     sender_cache: dict[str, Violation | None] = {}
     for account, indices in by_account.items():
-        status = engine.monitor.status(account) if commit else engine.monitor.peek(account)
         for start in range(0, len(indices), BULK_CHUNK):
             chunk = indices[start : start + BULK_CHUNK]
             part = [msgs[i] for i in chunk]
-            batch = read_batch(engine, account, part, now, commit=commit, status=status)
-            batch.sender_cache = sender_cache
-            note = decide_chunk(engine, batch, part, chunk, out, counts)
+            batch = read_batch(engine, account, part, now, commit=commit, sender_cache=sender_cache)
+            candidates, note = decide_chunk(engine, batch, part, chunk)
+            for c in candidates:
+                out[c.index] = decision_of(c)
             if note:
                 notes.append(note)
-    return bulk_result([d for d in out if d is not None], counts, "; ".join(notes))
+    return bulk_result([d for d in out if d is not None], "; ".join(notes))
 
 
 def read_batch(
@@ -91,10 +102,17 @@ def read_batch(
     now: datetime,
     *,
     commit: bool,
-    status: MonitorStatus,
+    sender_cache: dict[str, Violation | None],
 ) -> Batch:
-    """Step 1: everything the rules read, one storage call per kind (the
-    monitor's status is read once per account, by :func:`decide`)."""
+    """Step 1: everything the rules read, one storage call per kind; the
+    monitor's kept level comes in the same read as the conversation markers
+    (:meth:`~a2p_policy.limits.RateMonitor.current_from`)."""
+    monitor = engine.monitor
+    raw = engine.storage.get_many(
+        [monitor.kept_key(account), *(conversation_key(m) for m in chunk)]
+    )
+    status = monitor.current_from(account, raw[0], commit=commit, now=now)
+    del raw[0]
     return Batch(
         account=account,
         now=now,
@@ -102,29 +120,23 @@ def read_batch(
         status=status,
         entries=engine.dnd.entries(account, [m.to for m in chunk]),
         states=engine.consent.states([(m.to, m.brand) for m in chunk], account=account),
-        markers=engine.storage.get_many([conversation_key(m) for m in chunk]),
-        sender_cache={},
+        markers=raw,
+        sender_cache=sender_cache,
     )
 
 
 def decide_chunk(
-    engine: PolicyEngine,
-    batch: Batch,
-    chunk: list[OutboundMessage],
-    indices: list[int],
-    out: list[Decision | None],
-    counts: Counts,
-) -> str:
-    """Steps 2-4 for one chunk; returns the limit note (or "")."""
-    candidates = run_rules(engine, batch, chunk, indices, counts)
+    engine: PolicyEngine, batch: Batch, chunk: list[OutboundMessage], indices: Sequence[int]
+) -> tuple[list[Candidate], str]:
+    """Steps 2-4 for one chunk: the candidates (in chunk order) and the
+    limit note (or "")."""
+    candidates = run_rules(engine, batch, chunk, indices)
     if batch.commit:
-        check_snowshoe(engine, batch, candidates, counts)
-    note = apply_limit(engine, batch, candidates, counts)
+        check_snowshoe(engine, batch, candidates)
+    note = apply_limit(engine, batch, candidates)
     if batch.commit:
-        commit(engine, batch, candidates, counts)
-    for c in candidates:
-        out[c.index] = decision_of(c)
-    return note
+        commit(engine, batch, candidates)
+    return candidates, note
 
 
 # ---------------------------------------------------------------- rules
@@ -132,8 +144,7 @@ def run_rules(
     engine: PolicyEngine,
     batch: Batch,
     chunk: list[OutboundMessage],
-    indices: list[int],
-    counts: Counts,
+    indices: Sequence[int],
 ) -> list[Candidate]:
     """Step 2: every rule of :data:`~a2p_policy.rules.RULES` on every message."""
     candidates: list[Candidate] = []
@@ -145,20 +156,11 @@ def run_rules(
             violation = rule(engine, batch, c)
             if violation is not None:
                 c.violations.append(violation)
-        codes = [v.code for v in c.violations]
-        if any(code.startswith("dnd.") for code in codes):
-            counts.dnd += 1
-        elif any(code.startswith("consent.") for code in codes):
-            counts.consent += 1
-        elif codes:
-            counts.other += 1
         candidates.append(c)
     return candidates
 
 
-def check_snowshoe(
-    engine: PolicyEngine, batch: Batch, candidates: list[Candidate], counts: Counts
-) -> None:
+def check_snowshoe(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> None:
     """Step 3a (committing calls): the same text from too many senders.
     Observing counts the sender even if a later step refuses the message:
     conservative, never under-counting."""
@@ -175,12 +177,9 @@ def check_snowshoe(
                     "content.blocked", f"{finding.rule}: {finding.message}", findings=(finding,)
                 )
             )
-            counts.other += 1
 
 
-def apply_limit(
-    engine: PolicyEngine, batch: Batch, candidates: list[Candidate], counts: Counts
-) -> str:
+def apply_limit(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> str:
     """Step 3b: one reservation (or peek) for every message that passed, in
     input order; refused messages hear when the day's quota is used up too
     (read-only: they never consume quota). The ramp-up counts long-code and
@@ -195,7 +194,6 @@ def apply_limit(
     for n, c in enumerate(passed):
         if grant is not None and n >= grant.granted:
             c.violations.append(Violation("limit.daily", grant.message, retry_at=grant.resets_at))
-            counts.limit += 1
     if refused:
         exhausted = grant if grant is not None and grant.denied else None
         if exhausted is None:
@@ -213,7 +211,7 @@ def apply_limit(
 
 
 # ---------------------------------------------------------------- commit
-def commit(engine: PolicyEngine, batch: Batch, candidates: list[Candidate], counts: Counts) -> None:
+def commit(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> None:
     """Step 4: reserve state-pack caps, then mark, remember and count what
     is sent."""
     sent = [c for c in candidates if not c.violations]
@@ -226,7 +224,6 @@ def commit(engine: PolicyEngine, batch: Batch, candidates: list[Candidate], coun
                 c.violations.append(violation)
                 if engine.ramped(c.msg):
                     engine.ramp.release(batch.account, 1)
-                counts.other += 1
         sent = [c for c in sent if not c.violations]
     if not sent:
         return
@@ -237,10 +234,9 @@ def commit(engine: PolicyEngine, batch: Batch, candidates: list[Candidate], coun
     )
     for c in sent:
         engine.remember_brand(batch.account, c.msg.brand)
-    # Counted now, judged by the next decision's status(): sending more can
-    # only lower the opt-out rate, except by reaching the minimum volume,
-    # which that next status() sees first.
-    engine.monitor.count_sent(batch.account, len(sent))
+    # Counted, and the kept level moved only if the counts crossed a
+    # boundary (see RateMonitor.count_sent).
+    engine.monitor.count_sent(batch.account, len(sent), known=batch.status)
 
 
 def decision_of(c: Candidate) -> Decision:
@@ -269,26 +265,47 @@ def _conversation_ttl(engine: PolicyEngine) -> float | None:
 
 
 # ---------------------------------------------------------------- results
-def bulk_result(decisions: list[Decision], counts: Counts, limit_note: str) -> BulkResult:
-    allowed = sum(1 for d in decisions if d.allowed)
+def refusal_kind(decision: Decision) -> str:
+    """Why a decision counts as refused in a bulk summary: ``"dnd"``,
+    ``"consent"``, ``"other"`` (any other rule, snowshoe, a state's cap),
+    ``"limit"`` (only the daily limit) or ``""`` (allowed). A message refused
+    by a rule also hears about an exhausted quota; it counts for the rule."""
+    if decision.allowed:
+        return ""
+    codes = [v.code for v in decision.violations]
+    if any(code.startswith("dnd.") for code in codes):
+        return "dnd"
+    if any(code.startswith("consent.") for code in codes):
+        return "consent"
+    if any(code != "limit.daily" for code in codes):
+        return "other"
+    return "limit"
+
+
+def bulk_result(decisions: list[Decision], limit_note: str) -> BulkResult:
+    """The decisions with their counts and a one-line summary."""
+    counts = dict.fromkeys(("", "dnd", "consent", "limit", "other"), 0)
+    for d in decisions:
+        counts[refusal_kind(d)] += 1
+    allowed = counts[""]
     parts = [f"{len(decisions)} messages: {allowed} allowed"]
-    if counts.dnd:
-        parts.append(f"{counts.dnd} skipped (do-not-disturb)")
-    if counts.consent:
-        parts.append(f"{counts.consent} skipped (no consent)")
-    if counts.limit:
-        parts.append(f"{counts.limit} denied (daily limit)")
-    if counts.other:
-        parts.append(f"{counts.other} denied (other rules)")
+    for kind, words in (
+        ("dnd", "skipped (do-not-disturb)"),
+        ("consent", "skipped (no consent)"),
+        ("limit", "denied (daily limit)"),
+        ("other", "denied (other rules)"),
+    ):
+        if counts[kind]:
+            parts.append(f"{counts[kind]} {words}")
     summary = ", ".join(parts)
     if limit_note:
         summary += f". {limit_note}"
     return BulkResult(
         decisions=tuple(decisions),
         allowed=allowed,
-        skipped_dnd=counts.dnd,
-        skipped_consent=counts.consent,
-        denied_limit=counts.limit,
-        denied_other=counts.other,
+        skipped_dnd=counts["dnd"],
+        skipped_consent=counts["consent"],
+        denied_limit=counts["limit"],
+        denied_other=counts["other"],
         summary=summary,
     )

@@ -288,12 +288,12 @@ class PolicyEngine:
     # ------------------------------------------------------------ decisions
     def check(self, msg: OutboundMessage) -> Decision:
         """Every rule for ``msg``, with no side effects."""
-        return _decide.decide(self, [msg], commit=False).decisions[0]
+        return _decide.decide_one(self, msg, commit=False)
 
     def authorize(self, msg: OutboundMessage) -> Decision:
         """Every rule for ``msg``; when allowed, consume one message of the
         day's quota, count it as sent and mark the conversation."""
-        return _decide.decide(self, [msg], commit=True).decisions[0]
+        return _decide.decide_one(self, msg, commit=True)
 
     def authorize_bulk(self, msgs: Iterable[OutboundMessage]) -> BulkResult:
         """Authorize a batch: DND and no-consent contacts are skipped without

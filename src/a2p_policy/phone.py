@@ -62,8 +62,10 @@ __all__ = [
 #: Toll-free area codes of the North American Numbering Plan.
 TOLL_FREE_AREA_CODES: frozenset[str] = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 
-#: Distinct inputs remembered by the normalization cache.
-CACHE_SIZE = 65_536
+#: Distinct inputs remembered by the normalization cache: a working set of
+#: 131,072 contacts (a sender's list coming back day after day) stays warm,
+#: at about 250 bytes an entry (about 33 MB when full).
+CACHE_SIZE = 131_072
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _MAX_INPUT = 64

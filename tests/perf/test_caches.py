@@ -344,3 +344,42 @@ def test_memory_reserve_fast_path_arguments() -> None:
         store.reserve("k", 1, 5)
     with pytest.raises(StorageError):
         store.get_many(["k"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    record=_RECORDS,
+    steps=st.lists(
+        st.sampled_from(["grant", "revoke", "reinstate"]), min_size=1, max_size=6
+    ).filter(lambda s: s[0] != "reinstate"),
+)
+def test_decision_state_decoding_equals_full_decoding(
+    record: ConsentRecord, steps: list[str]
+) -> None:
+    """The state-only decoding behind ``states()`` (issue 13, item 4: a
+    larger cache of states alone) gives the state the full decoding gives,
+    entry by entry, and the ledger answers the same through both."""
+    from a2p_policy.consent import ConsentLedger
+
+    store = MemoryStorage()
+    ledger = ConsentLedger(storage=store, clock=ManualClock(datetime(2030, 6, 1, tzinfo=UTC)))
+    phone, brand = record.phone, record.brand
+    for step in steps:
+        if step == "grant":
+            ledger.grant(record)
+        elif step == "revoke":
+            ledger.revoke(phone, brand)
+        else:
+            ledger.reinstate(phone, brand)
+    _, _, key, _ = ledger._pair(phone, brand)
+    entries = store.read(key)
+    assert entries  # a grant or a revocation is always recorded
+    for version, raw in entries:
+        assert ledger_mod._decode_state(version, raw) == ledger_mod._decode(version, raw)[1]
+    assert ledger.states([(phone, brand)]) == [ledger.current(phone, brand)]
+
+
+def test_decision_state_decoding_fails_closed_on_a_corrupt_entry() -> None:
+    for raw in ('{"format": 2, "kind": "NOPE"}', "not json", '{"format": 9}'):
+        with pytest.raises(StorageError):
+            ledger_mod._decode_state(1, raw)

@@ -433,9 +433,38 @@ def _encode(event: ConsentEvent, state: ConsentState) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-@lru_cache(maxsize=32_768)
+#: Entries whose decoded event and state are kept (history, changes).
+DECODE_CACHE_SIZE: Final = 32_768
+
+#: Entries whose decoded state is kept for decisions (:meth:`ConsentLedger.states`).
+#: A decision needs only the state, and the contacts a sender writes to
+#: come back (the same list, day after day): the cache holds a working set of
+#: this many contacts, about 2.5 KB each (a ConsentState and its record), so
+#: past 32,768 contacts a decision still finds its contact's state decoded
+#: instead of parsing JSON and rebuilding the models. Bounded: at most about
+#: 330 MB, reached only with this many distinct contacts in recent decisions.
+STATE_CACHE_SIZE: Final = 131_072
+
+
+@lru_cache(maxsize=DECODE_CACHE_SIZE)
 def _decode(version: int, raw: str) -> tuple[ConsentEvent, ConsentState]:
     """Decode a stored entry, format 1 or 2 (cached: entries never change)."""
+    event, state = _decode_entry(version, raw, with_event=True)
+    assert event is not None
+    return event, state
+
+
+@lru_cache(maxsize=STATE_CACHE_SIZE)
+def _decode_state(version: int, raw: str) -> ConsentState:
+    """The state of a stored entry (the event is not built), cached for
+    decisions: entries never change, so (version, raw) names one state."""
+    return _decode_entry(version, raw, with_event=False)[1]
+
+
+def _decode_entry(
+    version: int, raw: str, *, with_event: bool
+) -> tuple[ConsentEvent | None, ConsentState]:
+    """Decode a stored entry, format 1 or 2; the event only when asked."""
     try:
         data = json.loads(raw)
         fmt = data.get("format") if isinstance(data, dict) else None
@@ -464,15 +493,18 @@ def _decode(version: int, raw: str) -> tuple[ConsentEvent, ConsentState]:
             else:
                 state_record = _record_in(raw_state_record, phone, brand, account)
             revoked_record = _record_in(st.get("revoked_record"), phone, brand, account)
-        event = ConsentEvent(
-            kind=ConsentEventKind(data["kind"]),
-            at=at,
-            phone=phone,
-            brand=brand,
-            record=record,
-            reason=str(data.get("reason", "")),
-            version=version,
-        )
+        kind = ConsentEventKind(data["kind"])
+        event = None
+        if with_event:
+            event = ConsentEvent(
+                kind=kind,
+                at=at,
+                phone=phone,
+                brand=brand,
+                record=record,
+                reason=str(data.get("reason", "")),
+                version=version,
+            )
         state = ConsentState(
             phone=phone,
             brand=brand,
@@ -764,7 +796,7 @@ class ConsentLedger:
         if not keys:
             return []
         return [
-            None if last is None else _decode(last[0], last[1])[1]
+            None if last is None else _decode_state(last[0], last[1])
             for last in self._storage.last_many(keys)
         ]
 

@@ -26,6 +26,7 @@ Why it is built this way
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import logging
 import threading
@@ -40,6 +41,7 @@ import attrs
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.errors import ConfigurationError, InvalidArgument, StorageError
 from a2p_policy.limits._common import check_account, check_count, key_part
+from a2p_policy.retry import CONFLICT, until_settled
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.uri import resolve_storage
 
@@ -65,6 +67,22 @@ SUSPENSION_EXEMPT_KINDS: frozenset[str] = frozenset(
 _log = logging.getLogger(__name__)
 
 _FIELDS = ("sent", "outcomes", "errors", "opt_outs")
+_DAY = 86_400.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Kept values parsed and remembered (one per account and level change).
+_KEPT_CACHE_SIZE = 16_384
+
+
+def _clamped(counts: Mapping[str, int]) -> tuple[int, int, int, int]:
+    """(sent, outcomes, errors, opt_outs), never negative, errors <= outcomes."""
+    sent, outcomes, errors, opt_outs = (max(0, int(counts.get(f, 0))) for f in _FIELDS)
+    return sent, outcomes, min(errors, outcomes), opt_outs
+
+
+def _fingerprint(thresholds: object, window: object, min_volume: int) -> str:
+    """A short name of a monitor's configuration (for its kept-level key)."""
+    text = f"{thresholds!r}|{window!r}|{min_volume}"
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
 class HealthLevel(enum.Enum):
@@ -244,6 +262,23 @@ class RateThresholds:
         check_count(min_volume, "min_volume")
         return self._evaluate(sent, outcomes, errors, opt_outs, min_volume)
 
+    def _level(
+        self, sent: int, outcomes: int, errors: int, opt_outs: int, min_volume: int
+    ) -> HealthLevel:
+        """The level of :meth:`_evaluate`, in integers only (no reason text):
+        what a send checks to see whether it moved the level."""
+        judged_error = outcomes > 0 and outcomes >= min_volume
+        judged_opt = sent > 0 and sent >= min_volume
+        for level, err_t, opt_t in (
+            (HealthLevel.SUSPENDED, self.suspend_error_rate, self.suspend_opt_out_rate),
+            (HealthLevel.WARNING, self.warn_error_rate, self.warn_opt_out_rate),
+        ):
+            if judged_error and err_t is not None and _reaches(errors, outcomes, err_t):
+                return level
+            if judged_opt and opt_t is not None and _reaches(opt_outs, sent, opt_t):
+                return level
+        return HealthLevel.HEALTHY
+
     def _evaluate(
         self, sent: int, outcomes: int, errors: int, opt_outs: int, min_volume: int
     ) -> tuple[HealthLevel, str]:
@@ -367,6 +402,8 @@ class MonitorStatus:
     checked_at: datetime
     window_start: datetime
     rate_level: HealthLevel = HealthLevel.HEALTHY
+    #: True when read from the kept level (:meth:`RateMonitor.current`).
+    from_kept: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
     @property
     def error_fraction(self) -> Fraction:
@@ -441,6 +478,14 @@ class RateMonitor:
         self._sub_lock = threading.Lock()
         self._classifier: Any = None
         self._classifier_loaded = False
+        #: (from, to, bucket, window start) of the bucket last seen: the clock
+        #: moves within one bucket for hours, so its key is built once.
+        self._span_cache: tuple[float, float, str, datetime] = (0.0, 0.0, "", _EPOCH)
+        #: (account, kept value) -> the status it holds (parsed once).
+        self._kept_cache: dict[tuple[str, str], MonitorStatus] = {}
+        self._config = _fingerprint(thresholds, window, min_volume)
+        #: Account ids already checked (a pure check of the string).
+        self._accounts: set[str] = set()
 
     def __repr__(self) -> str:
         return f"RateMonitor({self.thresholds.name}, storage={self.storage!r})"
@@ -452,6 +497,41 @@ class RateMonitor:
     def _now(self) -> datetime:
         return ensure_aware(self.clock.now(), "clock.now()")
 
+    def _check_account(self, account: str) -> None:
+        """:func:`check_account`, remembered for the accounts seen."""
+        if type(account) is str and account in self._accounts:
+            return
+        check_account(account)
+        if len(self._accounts) >= _KEPT_CACHE_SIZE:
+            self._accounts.clear()
+        self._accounts.add(account)
+
+    def kept_key(self, account: str) -> str:
+        """The key of the account's kept level (see :meth:`current`). It names
+        the monitor's configuration: monitors with other thresholds, minimum
+        volume or window sharing a store keep their own."""
+        return self._key("level", account, self._config)
+
+    def _span(self, now: datetime) -> tuple[str, datetime]:
+        """(bucket of ``now``, start of the window containing ``now``)."""
+        ts = now.timestamp()
+        lo, hi, bucket, start = self._span_cache
+        if lo <= ts < hi:
+            return bucket, start
+        window = self.window
+        if window.calendar_day:
+            start = window.start(now)
+            lo = start.timestamp()
+            hi = lo + _DAY
+        else:
+            size = window.bucket.total_seconds()
+            lo = (ts // size) * size
+            hi = lo + size
+            start = window.start(now)
+        bucket = window.current_bucket(now)
+        self._span_cache = (lo, hi, bucket, start)
+        return bucket, start
+
     # ------------------------------------------------------------ recording
     def record_sent(self, account: str, count: int = 1) -> MonitorStatus:
         """Count ``count`` messages sent (accepted by the carrier)."""
@@ -459,31 +539,48 @@ class RateMonitor:
         check_count(count)
         return self._record(account, {"sent": count})
 
-    def count_sent(self, account: str, count: int = 1) -> None:
-        """Count ``count`` messages sent, like :meth:`record_sent`, without
-        judging the level now (one storage write, no read): the next
-        :meth:`status` (which every decision of the engine starts with) judges
-        the new counts, trips a suspension and notifies subscribers then."""
-        check_account(account)
+    def count_sent(
+        self, account: str, count: int = 1, *, known: MonitorStatus | None = None
+    ) -> None:
+        """Count ``count`` messages sent, like :meth:`record_sent`, and keep
+        the account's level: the counts the write returns are judged in
+        integers, and only when the level moved (sending more lowers the
+        opt-out rate, or reaches the minimum volume) is the full judgement run
+        (store a suspension, notify subscribers, keep the new level).
+        ``known`` is the status the caller read with :meth:`current` (the
+        engine's decisions pass it); without it the kept level is read."""
+        self._check_account(account)
         check_count(count)
         if count:
-            bucket = self.window.current_bucket(self._now())
-            self.storage.add_counts(
-                self._key("counts", account, bucket), {"sent": count}, self.window.ttl
-            )
+            self._count(account, count, known)
 
     def uncount_sent(self, account: str, count: int = 1) -> None:
         """Take back ``count`` sends counted by :meth:`count_sent` whose message
         never left (the provider refused it synchronously). Taken from the
         current bucket: if the bucket turned over in between, the window
-        total is still right."""
+        total is still right. The level is kept as :meth:`count_sent` does
+        (fewer sends can raise the opt-out rate)."""
         check_account(account)
         check_count(count)
         if count:
-            bucket = self.window.current_bucket(self._now())
-            self.storage.add_counts(
-                self._key("counts", account, bucket), {"sent": -count}, self.window.ttl
-            )
+            self._count(account, -count, None)
+
+    def _count(self, account: str, delta: int, known: MonitorStatus | None) -> None:
+        now = self._now()
+        bucket, start = self._span(now)
+        counts = self.storage.add_counts(
+            self._key("counts", account, bucket), {"sent": delta}, self.window.ttl
+        )
+        if not self.window.calendar_day:
+            counts = self._window_counts(account, now)
+        if known is None or not known.from_kept:
+            known = self._kept_status(account, self.storage.get(self.kept_key(account)))
+        if known is not None and known.window_start == start:
+            sent, outcomes, errors, opt_outs = _clamped(counts)
+            level = self.thresholds._level(sent, outcomes, errors, opt_outs, self.min_volume)
+            if level is known.rate_level:
+                return  # the level did not move: nothing to keep or announce
+        self._judge(account, now, counts, keep=True)
 
     def record_outcome(
         self, account: str, *, delivered: bool, error_code: int | str | None = None
@@ -527,7 +624,7 @@ class RateMonitor:
 
     def _record(self, account: str, deltas: Mapping[str, int]) -> MonitorStatus:
         now = self._now()
-        bucket = self.window.current_bucket(now)
+        bucket = self._span(now)[0]
         counts = self.storage.add_counts(
             self._key("counts", account, bucket), deltas, self.window.ttl
         )
@@ -565,7 +662,7 @@ class RateMonitor:
         name = _kind_name(kind)
         if name in self.exempt_kinds:
             return True
-        return not self.status(account).suspended
+        return not self.current(account).suspended
 
     def check(self, account: str, kind: object = "BULK") -> MonitorStatus:
         """Like :meth:`status`, but an exempt ``kind`` never sees SUSPENDED
@@ -579,17 +676,148 @@ class RateMonitor:
             )
         return st
 
+    # ------------------------------------------------------------ kept level
+    def current(self, account: str, *, commit: bool = True) -> MonitorStatus:
+        """The account's kept level: one small read instead of the window's
+        counts. Every event that changes the counts (through this monitor)
+        keeps it up to date, so it equals what :meth:`status` would judge; it
+        is judged again (``status``, or ``peek`` when ``commit`` is False)
+        only when missing, when the window rolled over or when a stored
+        suspension ended. Its counts and reason are those of the last change
+        of level."""
+        self._check_account(account)
+        raw = self.storage.get(self.kept_key(account))
+        return self.current_from(account, raw, commit=commit)
+
+    def current_from(
+        self,
+        account: str,
+        raw: str | None,
+        *,
+        commit: bool = True,
+        now: datetime | None = None,
+    ) -> MonitorStatus:
+        """:meth:`current` from the kept value ``raw`` the caller read at
+        :meth:`kept_key` (in one read with its other keys)."""
+        if now is None:
+            now = self._now()
+        kept = self._kept_status(account, raw)
+        if kept is not None and kept.window_start == self._span(now)[1]:
+            until = kept.suspended_until
+            if until is None or now < until:
+                return kept
+        return self.status(account) if commit else self.peek(account)
+
+    def _kept_status(self, account: str, raw: str | None) -> MonitorStatus | None:
+        if raw is None:
+            return None
+        found = self._kept_cache.get((account, raw))
+        if found is not None:
+            return found
+        try:
+            data = json.loads(raw)
+            sent, outcomes, errors, opt_outs = (int(v) for v in data["c"])
+            until = data["u"]
+            checked = datetime.fromtimestamp(float(data["t"]), UTC)
+            status = MonitorStatus(
+                account=account,
+                level=HealthLevel(data["l"]),
+                error_rate=errors / outcomes if outcomes else 0.0,
+                opt_out_rate=opt_outs / sent if sent else 0.0,
+                suspended_until=None if until is None else datetime.fromtimestamp(until, UTC),
+                reason=str(data["why"]),
+                sent=sent,
+                outcomes=outcomes,
+                errors=errors,
+                opt_outs=opt_outs,
+                checked_at=checked,
+                window_start=datetime.fromtimestamp(float(data["w"]), UTC),
+                rate_level=HealthLevel(data["r"]),
+                from_kept=True,
+            )
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            raise StorageError(f"corrupt kept health level: {raw[:80]!r}") from exc
+        if len(self._kept_cache) >= _KEPT_CACHE_SIZE:
+            self._kept_cache.clear()
+        self._kept_cache[(account, raw)] = status
+        return status
+
+    def _keep(self, account: str, raw: str | None, status: MonitorStatus) -> bool:
+        """Keep ``status`` as the account's level, unless another writer
+        changed the kept value since ``raw`` was read (False: judge again).
+        Written only when the level, the rate level, the suspension end or
+        the window changed; every write bumps a sequence number, so a
+        compare-and-set never succeeds on a value that changed and changed
+        back."""
+        old = self._kept_status(account, raw)
+        if (
+            old is not None
+            and old.level is status.level
+            and old.rate_level is status.rate_level
+            and old.suspended_until == status.suspended_until
+            and old.window_start == status.window_start
+        ):
+            return True
+        seq = 0
+        if raw is not None:
+            seq = int(json.loads(raw).get("n", 0)) + 1
+        until = status.suspended_until
+        new = json.dumps(
+            {
+                "n": seq,
+                "l": status.level.value,
+                "r": status.rate_level.value,
+                "u": None if until is None else until.timestamp(),
+                "w": status.window_start.timestamp(),
+                "t": status.checked_at.timestamp(),
+                "c": [status.sent, status.outcomes, status.errors, status.opt_outs],
+                "why": status.reason,
+            },
+            separators=(",", ":"),
+        )
+        ttl = self.window.ttl
+        if until is not None:
+            ttl = max(ttl, (until - status.checked_at).total_seconds() + 3600.0)
+        return self.storage.compare_and_set(self.kept_key(account), raw, new, ttl)
+
     # ------------------------------------------------------------ judging
     def _judge(
-        self, account: str, now: datetime, counts: Mapping[str, int], *, commit: bool = True
+        self,
+        account: str,
+        now: datetime,
+        counts: Mapping[str, int],
+        *,
+        commit: bool = True,
+        keep: bool = False,
     ) -> MonitorStatus:
-        sent, outcomes, errors, opt_outs = (max(0, int(counts.get(f, 0))) for f in _FIELDS)
-        errors = min(errors, outcomes)
+        """Judge ``counts``; when ``commit``, store a suspension, keep the
+        level and notify a change. A healthy level with nothing kept yet is
+        kept only when ``keep`` (a send was counted): a refused decision
+        writes nothing."""
+        if not commit:
+            result = self._judge_once(account, now, counts, commit=False, keep=False)
+            assert isinstance(result, MonitorStatus)
+            return result
+        first = [counts]
+
+        def step() -> MonitorStatus | Any:
+            # A lost race on the kept level: read the counts again.
+            window = first.pop() if first else self._window_counts(account, now)
+            return self._judge_once(account, now, window, commit=True, keep=keep)
+
+        status: MonitorStatus = until_settled(step, what=f"health level of account {account!r}")
+        return status
+
+    def _judge_once(
+        self, account: str, now: datetime, counts: Mapping[str, int], *, commit: bool, keep: bool
+    ) -> MonitorStatus | Any:
+        sent, outcomes, errors, opt_outs = _clamped(counts)
         level, reason = self.thresholds._evaluate(sent, outcomes, errors, opt_outs, self.min_volume)
         rate_level = level
         susp_key = self._key("suspension", account)
         marker_key = self._key("notified", account)
-        susp_raw, marker_raw = self.storage.get_many([susp_key, marker_key])
+        kept_key = self.kept_key(account)
+        susp_raw, marker_raw, kept_raw = self.storage.get_many([susp_key, marker_key, kept_key])
         until, stored_reason = self._load_suspension(susp_raw, now)
         if until is None and level is HealthLevel.SUSPENDED and not commit:
             until = self.thresholds.suspension_end(now)
@@ -622,14 +850,17 @@ class RateMonitor:
             errors=errors,
             opt_outs=opt_outs,
             checked_at=now,
-            window_start=self.window.start(now),
+            window_start=self._span(now)[1],
             rate_level=rate_level,
         )
+        if not commit:
+            return status
+        quiet = kept_raw is None and level is HealthLevel.HEALTHY and not keep
+        if not quiet and not self._keep(account, kept_raw, status):
+            return CONFLICT
         previous = marker_raw if marker_raw is not None else HealthLevel.HEALTHY.value
-        if (
-            commit
-            and previous != level.value
-            and self.storage.compare_and_set(marker_key, marker_raw, level.value)
+        if previous != level.value and self.storage.compare_and_set(
+            marker_key, marker_raw, level.value
         ):
             self._notify(account, status)
         return status

@@ -438,12 +438,13 @@ DECODE_CACHE_SIZE: Final = 32_768
 
 #: Entries whose decoded state is kept for decisions (:meth:`ConsentLedger.states`).
 #: A decision needs only the state, and the contacts a sender writes to
-#: come back (the same list, day after day): the cache holds a working set of
-#: this many contacts, about 2.5 KB each (a ConsentState and its record), so
-#: past 32,768 contacts a decision still finds its contact's state decoded
-#: instead of parsing JSON and rebuilding the models. Bounded: at most about
-#: 330 MB, reached only with this many distinct contacts in recent decisions.
-STATE_CACHE_SIZE: Final = 131_072
+#: come back (the same list, day after day), so a working set of this many
+#: contacts is decided without parsing JSON or rebuilding models. Each entry
+#: costs about 3 KB (a ConsentState, its record and the raw entry as key), so
+#: this bounds the cache at about 100 MB per process: a library's cache must
+#: not decide how much memory a web worker takes. Past this many contacts in
+#: recent decisions, a decision pays the parse (see docs/performance.md).
+STATE_CACHE_SIZE: Final = 32_768
 
 
 @lru_cache(maxsize=DECODE_CACHE_SIZE)

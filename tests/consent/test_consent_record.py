@@ -247,3 +247,16 @@ def test_fuzz_phone_strings(raw: str) -> None:
         assert r.phone.startswith("+")
         return
     assert "phone" in message
+
+
+def test_captured_at_with_a_seconds_offset_survives_json() -> None:
+    """Local mean time (Africa/Abidjan before 1912: -00:16:08) has an offset with
+    seconds, which ISO 8601 JSON cuts to minutes: such a time is kept in UTC
+    so a stored record comes back at the same instant (found by the fuzz
+    suite)."""
+    from zoneinfo import ZoneInfo
+
+    lmt = datetime(1911, 6, 1, 9, 30, tzinfo=ZoneInfo("Africa/Abidjan"))
+    r = ConsentRecord(**base(captured_at=lmt))
+    assert r.captured_at == lmt
+    assert ConsentRecord.model_validate_json(r.model_dump_json()) == r

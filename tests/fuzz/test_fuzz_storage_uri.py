@@ -154,11 +154,6 @@ def test_open_storage_parses_or_refuses(uri: Any) -> None:
 _SECRET = "Zq7Secret9Xk"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="owner: storage engineer (storage/uri.py, storage/sqlite.py): error messages "
-    "repeat the URI with its password (issue 14); remove this marker once fixed",
-)
 @fuzz(0.5)
 @given(
     scheme=st.sampled_from(_SCHEMES),

@@ -33,7 +33,7 @@ import enum
 import ipaddress
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -241,6 +241,12 @@ class ConsentRecord(BaseModel):
     @classmethod
     def _captured_at(cls, value: datetime) -> datetime:
         ensure_aware(value, "captured_at")  # NaiveDatetimeError is a ValueError
+        # Its zone is kept, except an offset with seconds (local mean time
+        # before 1920, e.g. Africa/Abidjan's -00:16:08): ISO 8601 JSON cuts
+        # it to minutes, so a stored record would come back 8 seconds off.
+        offset = value.utcoffset()
+        if offset is not None and offset.total_seconds() % 60:
+            return value.astimezone(UTC)
         return value
 
     @field_validator("scopes", mode="before")

@@ -52,7 +52,9 @@ _CONNINFO_SECRET: Final = re.compile(
 )
 #: ``scheme://user:password@``: the password runs to the last ``@`` before
 #: the query (a password with an unencoded ``/`` or ``@`` is still hidden).
-_USERINFO_SECRET: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^?#]*@")
+#: The password of a URI's user info, whatever its scheme (even a missing or
+#: malformed one, as in an error about that very URI).
+_USERINFO_SECRET: Final = re.compile(r"^([^:/?#@]*://[^:/@?#]*):[^?#]*@")
 _SCHEME: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 

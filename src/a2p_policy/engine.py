@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-import attrs
-
 from a2p_policy import decide as _decide
 from a2p_policy import feedback as _feedback
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
@@ -148,15 +146,7 @@ class PolicyEngine:
         base = inb.keywords if inb.keywords is not None else KeywordConfig.default()
         self.keywords = KeywordClassifier(base)
         # Toll-free senders (carrier-handled STOP): only START/UNSTOP re-subscribe.
-        self.tollfree_keywords = KeywordClassifier(
-            attrs.evolve(
-                base,
-                opt_in=tuple(k for k in base.opt_in if k.upper() != "YES"),
-                confirm_opt_out=False,
-                reply_help_when_opted_out=False,
-                carrier_handles_stop=True,
-            )
-        )
+        self.tollfree_keywords = KeywordClassifier(base.for_toll_free())
         tf = self.tollfree_settings
         self.tollfree: Any = tf.client
         self.tollfree_gate = TollFreeGate(tf.client, tf.numbers) if tf.client is not None else None

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy.clock import ManualClock
-from a2p_policy.errors import A2PPolicyError, ConfigurationError, InvalidArgument
+from a2p_policy.errors import A2PPolicyError, ConfigurationError, InvalidArgument, StorageError
 from a2p_policy.limits import (
     HealthLevel,
     MonitorStatus,
@@ -397,3 +397,17 @@ def test_fuzz_record_outcome(account: str, code: object) -> None:
     except A2PPolicyError:
         return
     assert st_.outcomes == 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['{"until": 1e17}', '{"until": -1e17}', '{"until": "soon"}', '{"until": NaN}', "[1]", "x"],
+)
+def test_corrupt_suspension_record_fails_closed(raw: str) -> None:
+    """A garbage suspension record raises StorageError (never OSError,
+    OverflowError or TypeError from deep inside, never a silent allow)."""
+    store = MemoryStorage()
+    monitor = RateMonitor(storage=store, clock=ManualClock(datetime(2026, 1, 5, 12, tzinfo=UTC)))
+    store.put(monitor._key("suspension", "acct"), raw)
+    with pytest.raises(StorageError, match="suspension"):
+        monitor.status("acct")

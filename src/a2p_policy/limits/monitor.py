@@ -872,7 +872,8 @@ class RateMonitor:
             data = json.loads(raw)
             until = datetime.fromtimestamp(float(data["until"]), UTC)
             reason = str(data.get("reason", ""))
-        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError, OSError) as exc:
+            # OSError: an "until" past what the platform's time functions take.
             raise StorageError(f"corrupt suspension record: {raw[:80]!r}") from exc
         if now >= until:
             return None, ""

@@ -536,81 +536,90 @@ def _has_opt_out(sample: str) -> bool:
 
 
 def _opt_in_findings(req: TollFreeVerificationRequest) -> list[Finding]:
-    out: list[Finding] = []
     website = urlsplit(req.business_website)
-    for index, url in enumerate(req.opt_in_image_urls):
-        field = f"opt_in_image_urls[{index}]"
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        path = parts.path.strip("/")
-        problem = public_url_problem(url)
-        if problem:  # pragma: no cover - the model already refuses these
-            out.append(
-                _finding(
-                    "tfv.optin.url",
-                    Severity.BLOCK,
-                    field,
-                    f"{url!r} {problem}",
-                    "Give a public link.",
-                    30476,
-                )
-            )
-        elif host in PRIVATE_LINK_HOSTS or any(h in host for h in ("sharepoint.com",)):
-            out.append(
-                _finding(
-                    "tfv.optin.private_link",
-                    Severity.BLOCK,
-                    field,
-                    f"{url!r} is a private drive or document link reviewers cannot open",
-                    "Host the opt-in screenshot or document on the business's public website.",
-                    30476,
-                )
-            )
-        elif _behind_login(parts):
-            out.append(
-                _finding(
-                    "tfv.optin.login",
-                    Severity.BLOCK,
-                    field,
-                    f"{url!r} looks like a page behind a login",
-                    "Link the public page where the number is entered, or a screenshot of it.",
-                    30476,
-                )
-            )
-        elif (
-            _is_terms_page(parts)
-            or _same_url(url, req.terms_and_conditions_url)
-            or _same_url(url, req.privacy_policy_url)
-        ):
-            out.append(
-                _finding(
-                    "tfv.optin.terms_page",
-                    Severity.BLOCK,
-                    field,
-                    f"{url!r} is a terms-of-service or privacy-policy page: an opt-in inside "
-                    "the terms or privacy policy is not an opt-in",
-                    "Link the page (or a screenshot) where the customer opts in to texts, "
-                    "outside the terms of service and privacy policy.",
-                    30476,
-                )
-            )
-        elif not path and not parts.query:
-            same_site = host.removeprefix("www.") == (website.hostname or "").lower().removeprefix(
-                "www."
-            )
-            out.append(
-                _finding(
-                    "tfv.optin.home_page",
-                    Severity.BLOCK,
-                    field,
-                    f"{url!r} is a home page"
-                    + (" (the business website)" if same_site else "")
-                    + ", not the page where consent is collected",
-                    "Link the exact sign-up page or a screenshot/document of the opt-in "
-                    "(e.g. https://example.com/signupforsms).",
-                    30476,
-                )
-            )
+    out = [
+        finding
+        for index, url in enumerate(req.opt_in_image_urls)
+        if (finding := _opt_in_link_finding(req, website, index, url)) is not None
+    ]
+    return out + _opt_in_text_findings(req)
+
+
+def _opt_in_link_finding(
+    req: TollFreeVerificationRequest, website: SplitResult, index: int, url: str
+) -> Finding | None:
+    """The problem with one opt-in link (sources.md [tfv-rejections], the
+    "Opt-in" rows: private drives, pages behind a login, the terms or privacy
+    page, a home page), or None."""
+    field = f"opt_in_image_urls[{index}]"
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = parts.path.strip("/")
+    problem = public_url_problem(url)
+    if problem:  # pragma: no cover - the model already refuses these
+        return _finding(
+            "tfv.optin.url",
+            Severity.BLOCK,
+            field,
+            f"{url!r} {problem}",
+            "Give a public link.",
+            30476,
+        )
+    if host in PRIVATE_LINK_HOSTS or any(h in host for h in ("sharepoint.com",)):
+        return _finding(
+            "tfv.optin.private_link",
+            Severity.BLOCK,
+            field,
+            f"{url!r} is a private drive or document link reviewers cannot open",
+            "Host the opt-in screenshot or document on the business's public website.",
+            30476,
+        )
+    if _behind_login(parts):
+        return _finding(
+            "tfv.optin.login",
+            Severity.BLOCK,
+            field,
+            f"{url!r} looks like a page behind a login",
+            "Link the public page where the number is entered, or a screenshot of it.",
+            30476,
+        )
+    if (
+        _is_terms_page(parts)
+        or _same_url(url, req.terms_and_conditions_url)
+        or _same_url(url, req.privacy_policy_url)
+    ):
+        return _finding(
+            "tfv.optin.terms_page",
+            Severity.BLOCK,
+            field,
+            f"{url!r} is a terms-of-service or privacy-policy page: an opt-in inside "
+            "the terms or privacy policy is not an opt-in",
+            "Link the page (or a screenshot) where the customer opts in to texts, "
+            "outside the terms of service and privacy policy.",
+            30476,
+        )
+    if not path and not parts.query:
+        same_site = host.removeprefix("www.") == (website.hostname or "").lower().removeprefix(
+            "www."
+        )
+        return _finding(
+            "tfv.optin.home_page",
+            Severity.BLOCK,
+            field,
+            f"{url!r} is a home page"
+            + (" (the business website)" if same_site else "")
+            + ", not the page where consent is collected",
+            "Link the exact sign-up page or a screenshot/document of the opt-in "
+            "(e.g. https://example.com/signupforsms).",
+            30476,
+        )
+    return None
+
+
+def _opt_in_text_findings(req: TollFreeVerificationRequest) -> list[Finding]:
+    """Consent as a condition of service, shared consent, implied marketing
+    consent (sources.md [tfv-rejections], 30475, 30477, 30446)."""
+    out: list[Finding] = []
     texts = [
         (f, getattr(req, f))
         for f in ("opt_in_confirmation_message", "additional_information", "use_case_summary")

@@ -151,15 +151,22 @@ def test_base_class_validates_before_the_backend_runs() -> None:
 _CORRUPT_COUNTER = ["abc", "-1000", "1.5", "1e3", ""]
 
 
-def _sqlite_raw(tmp_path: Path) -> tuple[SQLiteStorage, sqlite3.Connection]:
+@pytest.fixture
+def sqlite_raw(tmp_path: Path) -> Iterator[tuple[SQLiteStorage, sqlite3.Connection]]:
+    """The backend and a raw connection to its file, both closed after the
+    test (unclosed connections warn on CPython 3.13)."""
     s = SQLiteStorage(tmp_path / "c.db")
     raw = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
-    return s, raw
+    yield s, raw
+    s.close()
+    raw.close()
 
 
 @pytest.mark.parametrize("garbage", ["abc", "", "-1000", "1.5", -1000, 1.5, b"\x00", 2**63 - 1])
-def test_sqlite_corrupt_counter_never_grants(tmp_path: Path, garbage: object) -> None:
-    s, raw = _sqlite_raw(tmp_path)
+def test_sqlite_corrupt_counter_never_grants(
+    sqlite_raw: tuple[SQLiteStorage, sqlite3.Connection], garbage: object
+) -> None:
+    s, raw = sqlite_raw
     raw.execute("INSERT INTO counters (key, value) VALUES ('ramp:a', ?)", (garbage,))
     (garbage,) = raw.execute("SELECT value FROM counters WHERE key = 'ramp:a'").fetchone()
     if garbage == 2**63 - 1:  # valid (and full): grants nothing, never wraps around
@@ -174,13 +181,13 @@ def test_sqlite_corrupt_counter_never_grants(tmp_path: Path, garbage: object) ->
             call()
     (value,) = raw.execute("SELECT value FROM counters WHERE key = 'ramp:a'").fetchone()
     assert value == garbage  # nothing was granted or rewritten
-    s.close()
-    raw.close()
 
 
 @pytest.mark.parametrize("garbage", ["abc", 1.5, b"x", "12"])
-def test_sqlite_corrupt_hash_field(tmp_path: Path, garbage: object) -> None:
-    s, raw = _sqlite_raw(tmp_path)
+def test_sqlite_corrupt_hash_field(
+    sqlite_raw: tuple[SQLiteStorage, sqlite3.Connection], garbage: object
+) -> None:
+    s, raw = sqlite_raw
     s.add_counts("h", {"n": 1})
     raw.execute("UPDATE hashes SET value = ? WHERE key = 'h'", (garbage,))
     if garbage == "12":  # SQLite's INTEGER affinity stores it as the number 12
@@ -192,8 +199,10 @@ def test_sqlite_corrupt_hash_field(tmp_path: Path, garbage: object) -> None:
         s.add_counts("h", {"n": 1})
 
 
-def test_sqlite_corrupt_values_and_entries(tmp_path: Path) -> None:
-    s, raw = _sqlite_raw(tmp_path)
+def test_sqlite_corrupt_values_and_entries(
+    sqlite_raw: tuple[SQLiteStorage, sqlite3.Connection],
+) -> None:
+    s, raw = sqlite_raw
     raw.execute("""INSERT INTO "values" (key, value) VALUES ('blob', x'00ff')""")
     raw.execute("""INSERT INTO "values" (key, value) VALUES ('utf', CAST(x'ff' AS TEXT))""")
     raw.execute("INSERT INTO logs (key, version, entry) VALUES ('log', 1, x'05')")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 from a2p_policy.decide import conversation_key
 from a2p_policy.dnd import DndKind, DndSource
 from a2p_policy.errors import InvalidArgument
-from a2p_policy.keywords import KeywordKind, KeywordMatch
+from a2p_policy.keywords import KeywordConfig, KeywordKind, KeywordMatch
 from a2p_policy.messages import Decision, InboundResult, OutboundMessage, StatusResult
 from a2p_policy.phone import SenderType, normalize_phone, normalize_sender, sender_type
 from a2p_policy.storage import make_key
@@ -124,14 +124,17 @@ def handle_inbound(
         raise InvalidArgument("brand must be a non-empty str or None")
     sid = None if message_sid is None else check_sid(message_sid, "message_sid")
     toll_free = to is not None and sender_type(normalize_sender(to)) is SenderType.TOLL_FREE
-    match = (engine.tollfree_keywords if toll_free else engine.keywords).classify(body)
+    classifier = engine.tollfree_keywords if toll_free else engine.keywords
+    match = classifier.classify(body)
     if sid is not None and not _claim(engine, account, sid, match.kind):
         # Seen before: change nothing. A HELP is answered again (it changes
         # nothing either, and the first answer may have been lost with the
         # request Twilio retried); nothing else is.
         reply = None
         if match.kind is KeywordKind.HELP:
-            reply = _act(engine, account, e164, match, brand=brand, toll_free=toll_free).reply
+            reply = _act(
+                engine, account, e164, match, classifier.config, brand=brand, toll_free=toll_free
+            ).reply
         return InboundResult(
             kind=match.kind,
             reply=reply,
@@ -139,7 +142,7 @@ def handle_inbound(
             certainty=match.certainty,
             duplicate=True,
         )
-    result = _act(engine, account, e164, match, brand=brand, toll_free=toll_free)
+    result = _act(engine, account, e164, match, classifier.config, brand=brand, toll_free=toll_free)
     if sid is not None:
         engine.storage.put(_inbound_key(account, sid), "done", ttl=_inbound_ttl(match.kind))
     return result
@@ -169,6 +172,7 @@ def _act(
     account: str,
     e164: str,
     match: KeywordMatch,
+    rules: KeywordConfig,
     *,
     brand: str | None,
     toll_free: bool,
@@ -177,7 +181,6 @@ def _act(
     label = brand if brand is not None else (brands[0] if len(brands) == 1 else "")
     confirm_key = make_key("engine", "optout-confirmed", account, e164)
     replies = engine.inbound_settings
-    rules = (engine.tollfree_keywords if toll_free else engine.keywords).config
 
     def answer(reply: str | None, **flags: Any) -> InboundResult:
         return InboundResult(

@@ -44,7 +44,6 @@ from a2p_policy.limits import HealthLevel, MonitorStatus, QuietHoursResult
 from a2p_policy.messages import OutboundMessage, Violation
 from a2p_policy.phone import SenderType, sender_type
 from a2p_policy.usecases import UseCase
-from a2p_policy.validation import STATE_CODES
 
 if TYPE_CHECKING:
     from a2p_policy.engine import PolicyEngine
@@ -200,10 +199,8 @@ def quiet_hours_check(
     quiet = engine.quiet_hours
     if quiet is None:
         return None, False
-    state = msg.state
-    if msg.use_case in quiet.exempt_use_cases and (
-        state is None or state.strip().upper() in STATE_CODES
-    ):
+    state = msg.state  # None or a known code: OutboundMessage checked it
+    if msg.use_case in quiet.exempt_use_cases:
         # Exempt (transactional): allowed without any storage access.
         return None, False
     if memo is not None and not reserve:

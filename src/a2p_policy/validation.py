@@ -219,3 +219,13 @@ def check_text(value: object, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(f"{field} must be a non-empty string, got {value!r}", field)
     return value
+
+
+def int_or_none(value: object) -> int | None:
+    """An int (not a bool) or a string of digits as an int, else None: the
+    error codes of a provider's answer, which may come either way."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None

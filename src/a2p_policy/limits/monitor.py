@@ -40,9 +40,9 @@ import attrs
 
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.errors import ConfigurationError, InvalidArgument, StorageError
-from a2p_policy.limits._common import check_account, check_count, key_part
+from a2p_policy.limits._common import check_account, check_count
 from a2p_policy.retry import CONFLICT, until_settled
-from a2p_policy.storage.base import Storage
+from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 
 __all__ = [
@@ -473,7 +473,7 @@ class RateMonitor:
         self.exempt_kinds = frozenset(_kind_name(k) for k in exempt_kinds)
         self.storage = resolve_storage(storage)
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self._prefix = key_part(prefix)
+        self._prefix = prefix
         self._subscribers: list[Subscriber] = []
         self._sub_lock = threading.Lock()
         self._classifier: Any = None
@@ -492,7 +492,7 @@ class RateMonitor:
 
     # ------------------------------------------------------------ keys
     def _key(self, kind: str, account: str, *rest: str) -> str:
-        return ":".join((self._prefix, kind, key_part(account), *rest))
+        return make_key(self._prefix, kind, account, *rest)
 
     def _now(self) -> datetime:
         return ensure_aware(self.clock.now(), "clock.now()")

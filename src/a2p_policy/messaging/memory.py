@@ -26,7 +26,7 @@ from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.codes import ErrorCodeClassifier
 from a2p_policy.codes.models import ErrorCategory
 from a2p_policy.errors import ConfigurationError, InvalidArgument
-from a2p_policy.messaging.transport import SentMessage, TransportError
+from a2p_policy.messaging.transport import SentMessage, TransportError, check_send_arguments
 
 __all__ = ["InMemoryMessagingTransport", "OutgoingRecord"]
 
@@ -87,11 +87,7 @@ class InMemoryMessagingTransport:
     def send(
         self, *, to: str, sender: str, body: str, status_callback: str | None = None
     ) -> SentMessage:
-        for name, value in (("to", to), ("sender", sender), ("body", body)):
-            if not isinstance(value, str) or not value:
-                raise InvalidArgument(f"{name} must be a non-empty str")
-        if status_callback is not None and not isinstance(status_callback, str):
-            raise InvalidArgument("status_callback must be a str or None")
+        check_send_arguments(to, sender, body, status_callback)
         now = ensure_aware(self.clock.now(), "clock.now()")
         with self._lock:
             self.attempts += 1

@@ -23,9 +23,9 @@ import attrs
 
 from a2p_policy.codes import ErrorCodeClassifier
 from a2p_policy.codes.models import DndAction, ErrorInfo
-from a2p_policy.errors import A2PPolicyError
+from a2p_policy.errors import A2PPolicyError, InvalidArgument
 
-__all__ = ["MessageTransport", "SentMessage", "TransportError"]
+__all__ = ["MessageTransport", "SentMessage", "TransportError", "check_send_arguments"]
 
 _CLASSIFIER = ErrorCodeClassifier()
 
@@ -138,3 +138,12 @@ class MessageTransport(Protocol):
     ) -> SentMessage:
         """Send ``body`` from ``sender`` to ``to``; see the class contract."""
         ...
+
+
+def check_send_arguments(to: object, sender: object, body: object, status_callback: object) -> None:
+    """The argument checks every transport's ``send`` starts with."""
+    for name, value in (("to", to), ("sender", sender), ("body", body)):
+        if not isinstance(value, str) or not value:
+            raise InvalidArgument(f"{name} must be a non-empty str")
+    if status_callback is not None and not isinstance(status_callback, str):
+        raise InvalidArgument("status_callback must be a str or None")

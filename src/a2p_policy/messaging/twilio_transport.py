@@ -26,7 +26,8 @@ import re
 from typing import Any
 
 from a2p_policy.errors import InvalidArgument
-from a2p_policy.messaging.transport import SentMessage, TransportError
+from a2p_policy.messaging.transport import SentMessage, TransportError, check_send_arguments
+from a2p_policy.validation import int_or_none
 
 __all__ = ["TwilioMessagingTransport"]
 
@@ -68,11 +69,7 @@ class TwilioMessagingTransport:
     def send(
         self, *, to: str, sender: str, body: str, status_callback: str | None = None
     ) -> SentMessage:
-        for name, value in (("to", to), ("sender", sender), ("body", body)):
-            if not isinstance(value, str) or not value:
-                raise InvalidArgument(f"{name} must be a non-empty str")
-        if status_callback is not None and not isinstance(status_callback, str):
-            raise InvalidArgument("status_callback must be a str or None")
+        check_send_arguments(to, sender, body, status_callback)
         kwargs: dict[str, Any] = {"to": to, "from_": sender, "body": body}
         if status_callback:
             kwargs["status_callback"] = status_callback
@@ -86,7 +83,7 @@ class TwilioMessagingTransport:
         except TwilioRestException as exc:
             message = _PREFIX.sub("", str(exc.msg or ""))
             status = int(exc.status or 0)
-            code = _int(exc.code)
+            code = int_or_none(exc.code)
             if code is not None and code == status:
                 code = None  # the SDK repeats the status when the body had no code
             raise TransportError.from_http(status, code, message) from exc
@@ -96,7 +93,7 @@ class TwilioMessagingTransport:
                 # TwilioServiceException (an RFC 9457 problem body).
                 detail = getattr(exc, "detail", None) or getattr(exc, "title", None) or str(exc)
                 raise TransportError.from_http(
-                    status_raw, _int(getattr(exc, "code", None)), str(detail)
+                    status_raw, int_or_none(getattr(exc, "code", None)), str(detail)
                 ) from exc
             raise TransportError(0, None, f"twilio SDK error: {exc}") from exc
         except (OSError, ValueError) as exc:
@@ -108,11 +105,3 @@ class TwilioMessagingTransport:
             raise TransportError(0, None, "Twilio's answer has no message sid")
         status_word = getattr(created, "status", None)
         return SentMessage(sid, str(status_word) if status_word else "queued")
-
-
-def _int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None

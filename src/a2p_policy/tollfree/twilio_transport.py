@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from a2p_policy._optional import require
 from a2p_policy.errors import InvalidArgument, TollFreeApiError
 from a2p_policy.tollfree.models import TollFreeVerification, VerificationStatus
+from a2p_policy.validation import int_or_none
 
 __all__ = ["TwilioTollFreeTransport"]
 
@@ -127,10 +128,12 @@ class TwilioTollFreeTransport:
         except TwilioServiceException as exc:
             status = int(getattr(exc, "status", 0) or 0)
             message = getattr(exc, "detail", None) or getattr(exc, "title", None) or str(exc)
-            raise TollFreeApiError(status, _int(getattr(exc, "code", None)), str(message)) from exc
+            raise TollFreeApiError(
+                status, int_or_none(getattr(exc, "code", None)), str(message)
+            ) from exc
         except TwilioRestException as exc:
             message = _PREFIX.sub("", str(exc.msg or ""))
-            raise TollFreeApiError(int(exc.status), _int(exc.code), message) from exc
+            raise TollFreeApiError(int(exc.status), int_or_none(exc.code), message) from exc
         except TypeError as exc:
             # A missing or unknown keyword for the SDK's create()/update().
             head = (
@@ -157,14 +160,6 @@ class TwilioTollFreeTransport:
             raise TollFreeApiError(0, None, f"could not reach the API: {exc}") from exc
 
 
-def _int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
 def _error_body(text: object) -> tuple[int | None, str | None]:
     if not isinstance(text, str):
         return None, None
@@ -175,4 +170,4 @@ def _error_body(text: object) -> tuple[int | None, str | None]:
     if not isinstance(body, dict):
         return None, None
     message = body.get("message")
-    return _int(body.get("code")), message if isinstance(message, str) else None
+    return int_or_none(body.get("code")), message if isinstance(message, str) else None

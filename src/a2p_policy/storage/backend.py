@@ -42,7 +42,11 @@ from a2p_policy.errors import A2PPolicyError, InvalidArgument, StorageError
 from a2p_policy.storage.base import (
     MAX_INT,
     MAX_KEY_LENGTH,
+    CommitPlan,
+    Committed,
     LogEntry,
+    Reservation,
+    Snapshot,
     check_amount,
     check_deltas,
     check_items,
@@ -54,7 +58,15 @@ from a2p_policy.storage.base import (
 )
 from a2p_policy.storage.uri import register_storage
 
-__all__ = ["INT64_MAX", "INT64_MIN", "StorageBackend", "stored_count", "stored_counter"]
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "StorageBackend",
+    "check_plan",
+    "stale",
+    "stored_count",
+    "stored_counter",
+]
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
@@ -287,6 +299,21 @@ class StorageBackend:
         self._usable()
         return self._touch(key, member, at, window)
 
+    # ------------------------------------------------------------ decisions
+    def snapshot(
+        self, values: Sequence[str], logs: Sequence[str] = (), counters: Sequence[str] = ()
+    ) -> Snapshot:
+        v, lg, c = check_keys(values), check_keys(logs), check_keys(counters)
+        self._usable()
+        if not (v or lg or c):
+            return Snapshot([], [], [])
+        return self._snapshot(v, lg, c)
+
+    def commit(self, plan: CommitPlan) -> Committed:
+        checked = check_plan(plan)
+        self._usable()
+        return self._commit(checked)
+
     # ------------------------------------------------------------ lifecycle
     def ping(self) -> bool:
         """True if the backend answers; False when closed or on any failure."""
@@ -383,3 +410,69 @@ class StorageBackend:
 
     def _touch(self, key: str, member: str, at: float, window: float) -> int:
         raise NotImplementedError
+
+    def _snapshot(self, values: list[str], logs: list[str], counters: list[str]) -> Snapshot:
+        """One consistent read of every key (at least one list non-empty)."""
+        raise NotImplementedError
+
+    def _commit(self, plan: CommitPlan) -> Committed:
+        """The plan (validated: lists, checked keys, ints, TTLs) as one
+        atomic operation; see :class:`~a2p_policy.storage.base.CommitPlan`."""
+        raise NotImplementedError
+
+
+def check_plan(plan: object) -> CommitPlan:
+    """Validate a commit plan: InvalidArgument naming the first bad part."""
+    if not isinstance(plan, CommitPlan):
+        raise InvalidArgument(f"commit takes a CommitPlan, got {type(plan).__name__}")
+    guards: list[tuple[str, str | None]] = []
+    for item in _items(plan.guards, "guards"):
+        key, expected = _pair(item, 2, "guard")
+        guards.append((check_key(key), None if expected is None else check_value(expected)))
+    reserve = plan.reserve
+    if reserve is not None:
+        if not isinstance(reserve, Reservation):
+            raise InvalidArgument(f"reserve must be a Reservation, got {type(reserve).__name__}")
+        reserve = Reservation(
+            check_key(reserve.key),
+            check_amount(reserve.amount),
+            check_amount(reserve.limit, "limit"),
+            check_ttl(reserve.ttl),
+        )
+    puts: list[tuple[str, str, int]] = []
+    for item in _items(plan.puts, "puts"):
+        key, value, rank = _pair(item, 3, "put")
+        puts.append((check_key(key), check_value(value), _int(rank, "rank")))
+    counts: list[tuple[str, str, int, int]] = []
+    for item in _items(plan.counts, "counts"):
+        key, field, fixed, per = _pair(item, 4, "count")
+        if type(field) is not str or not field:
+            raise InvalidArgument(f"field names must be non-empty str, got {field!r}")
+        counts.append((check_key(key), field, _int(fixed, "fixed"), _int(per, "per_granted")))
+    return CommitPlan(
+        guards, reserve, puts, check_ttl(plan.put_ttl), counts, check_ttl(plan.count_ttl)
+    )
+
+
+def stale(current: Sequence[str | None], guards: Sequence[tuple[str, str | None]]) -> bool:
+    """Whether any guard's value found (``current``, in order) differs from
+    the one the plan expected."""
+    return any(found != expected for found, (_, expected) in zip(current, guards, strict=True))
+
+
+def _items(value: object, name: str) -> Sequence[object]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise InvalidArgument(f"{name} must be a sequence of tuples, got {type(value).__name__}")
+    return value
+
+
+def _pair(item: object, size: int, what: str) -> tuple[Any, ...]:
+    if not isinstance(item, tuple) or len(item) != size:
+        raise InvalidArgument(f"each {what} must be a tuple of {size}, got {item!r}")
+    return item
+
+
+def _int(value: object, name: str) -> int:
+    if type(value) is not int or not INT64_MIN <= value <= INT64_MAX:
+        raise InvalidArgument(f"{name} must be a 64-bit int, got {value!r}")
+    return value

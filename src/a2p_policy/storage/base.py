@@ -49,7 +49,7 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, NamedTuple, Protocol, runtime_checkable
 
 from a2p_policy.errors import InvalidArgument
 
@@ -58,7 +58,11 @@ __all__ = [
     "MAX_INT",
     "MAX_KEY_LENGTH",
     "TOUCH_TTL_MARGIN",
+    "CommitPlan",
+    "Committed",
     "LogEntry",
+    "Reservation",
+    "Snapshot",
     "Storage",
     "check_amount",
     "check_deltas",
@@ -82,6 +86,68 @@ MAX_INT = 2**63 - 1
 #: One entry of an append-only log: ``(version, value)``; versions start at 1
 #: and grow by one per append.
 LogEntry = tuple[int, str]
+
+
+class Snapshot(NamedTuple):
+    """What :meth:`Storage.snapshot` read: one answer per key, in order."""
+
+    #: The values (as :meth:`Storage.get_many`), None where missing.
+    values: list[str | None]
+    #: The last entry of each log (as :meth:`Storage.last_many`).
+    logs: list[LogEntry | None]
+    #: The counters (as :meth:`Storage.get_counter`), 0 where missing.
+    counters: list[int]
+
+
+class Reservation(NamedTuple):
+    """The reservation of a :class:`CommitPlan`: :meth:`Storage.reserve`'s
+    arguments."""
+
+    key: str
+    amount: int
+    limit: int
+    ttl: float | None = None
+
+
+class CommitPlan(NamedTuple):
+    """Every write of one decision, applied by :meth:`Storage.commit` as one
+    atomic operation, in this order:
+
+    1. ``guards``: ``(key, expected)`` pairs; if any value differs from
+       ``expected`` (None: absent), nothing is written and the commit answers
+       ``applied=False`` with the values found (optimistic concurrency: the
+       caller decided on values another writer has since changed);
+    2. ``reserve``: as :meth:`Storage.reserve`; ``granted`` is 0 without one;
+    3. ``puts``: ``(key, value, rank)``; written (TTL ``put_ttl``) when
+       ``rank < 0`` or ``rank < granted``: the value of the message that was
+       the ``rank``-th of the reservation exists only if it was granted;
+    4. ``counts``: ``(key, field, fixed, per_granted)``; adds ``fixed +
+       per_granted * granted`` to the hash field (as :meth:`Storage.add_counts`,
+       TTL ``count_ttl``); an entry whose delta is 0 writes nothing.
+    """
+
+    guards: Sequence[tuple[str, str | None]] = ()
+    reserve: Reservation | None = None
+    puts: Sequence[tuple[str, str, int]] = ()
+    put_ttl: float | None = None
+    counts: Sequence[tuple[str, str, int, int]] = ()
+    count_ttl: float | None = None
+
+
+class Committed(NamedTuple):
+    """What :meth:`Storage.commit` did."""
+
+    #: False when a guard did not match: nothing was written.
+    applied: bool
+    #: The reservation's grant (0 without one, or when not applied).
+    granted: int
+    #: The reserved counter after the grant (0 without one, or when not applied).
+    used: int
+    #: Every field of each ``counts`` entry's hash after the commit, in the
+    #: order of the entries (empty when not applied).
+    counts: list[dict[str, int]]
+    #: The guard keys' values as the commit found them, in order.
+    current: list[str | None]
 
 
 @runtime_checkable
@@ -190,6 +256,22 @@ class Storage(Protocol):
         """Record ``member`` as seen at ``at`` (epoch seconds) in the set
         ``key``, forget members last seen at or before ``at - window``, and
         return how many distinct members remain."""
+        ...
+
+    # ------------------------------------------------------------ decisions
+    def snapshot(
+        self, values: Sequence[str], logs: Sequence[str] = (), counters: Sequence[str] = ()
+    ) -> Snapshot:
+        """Everything one decision reads, in one round trip and one
+        consistent read: the ``values`` (as :meth:`get_many`), the last entry
+        of each of the ``logs`` (as :meth:`last_many`) and the ``counters``
+        (as :meth:`get_counter`)."""
+        ...
+
+    def commit(self, plan: CommitPlan) -> Committed:
+        """Every write of one decision as one atomic operation (one round
+        trip): see :class:`CommitPlan`. All or nothing: on an error nothing
+        is written."""
         ...
 
     # ------------------------------------------------------------ lifecycle

@@ -24,8 +24,8 @@ import zlib
 from typing import Final
 
 from a2p_policy.errors import InvalidArgument
-from a2p_policy.storage.backend import INT64_MAX, INT64_MIN, StorageBackend
-from a2p_policy.storage.base import LogEntry, touch_ttl
+from a2p_policy.storage.backend import INT64_MAX, INT64_MIN, StorageBackend, stale
+from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot, touch_ttl
 
 __all__ = ["MemoryStorage"]
 
@@ -260,19 +260,83 @@ class MemoryStorage(StorageBackend):
 
     def _last_many(self, keys: list[str]) -> list[LogEntry | None]:
         with self._lock:
-            get = self._logs.get
-            out: list[LogEntry | None] = []
-            for k in keys:
-                log = get(k)
-                if log is None:
-                    out.append(None)
-                elif type(log) is str:
-                    out.append((1, log))
-                elif isinstance(log, list):
-                    out.append((len(log), _unpack(log[-1])))
-                else:
-                    out.append((1, _unpack(log)))
-            return out
+            return self._lasts(keys)
+
+    def _lasts(self, keys: list[str]) -> list[LogEntry | None]:
+        get = self._logs.get
+        out: list[LogEntry | None] = []
+        for k in keys:
+            log = get(k)
+            if log is None:
+                out.append(None)
+            elif type(log) is str:
+                out.append((1, log))
+            elif isinstance(log, list):
+                out.append((len(log), _unpack(log[-1])))
+            else:
+                out.append((1, _unpack(log)))
+        return out
+
+    # ------------------------------------------------------------ decisions
+    def _snapshot(self, values: list[str], logs: list[str], counters: list[str]) -> Snapshot:
+        with self._lock:
+            expiry = self._expiry
+            if expiry:
+                now = time.monotonic()
+                for k in (*values, *counters):
+                    exp = expiry.get(k)
+                    if exp is not None and exp <= now:
+                        self._drop(k)
+            found = list(map(self._values.get, values))
+            get = self._counters.get
+            return Snapshot(found, self._lasts(logs), [get(k, 0) for k in counters])
+
+    def _commit(self, plan: CommitPlan) -> Committed:
+        with self._lock:
+            for key, _ in plan.guards:
+                self._live(key)
+            current = [self._values.get(key) for key, _ in plan.guards]
+            if stale(current, plan.guards):
+                return Committed(False, 0, 0, [], current)
+            granted = used = 0
+            res = plan.reserve
+            if res is not None:
+                self._live(res.key)
+                used = self._counters.get(res.key, 0)
+                granted = min(res.amount, max(0, res.limit - used))
+            # Every new hash value is computed (and range-checked) before any
+            # write: all or nothing.
+            hashes: dict[str, dict[str, int]] = {}
+            for key, field, fixed, per in plan.counts:
+                delta = fixed + per * granted
+                if key not in hashes:
+                    self._live(key)
+                    hashes[key] = dict(self._hashes.get(key, {}))
+                if delta:
+                    total = hashes[key].get(field, 0) + delta
+                    if not INT64_MIN <= total <= INT64_MAX:
+                        raise InvalidArgument(
+                            f"hash field {field!r} of {key!r} would leave the 64-bit range"
+                        )
+                    hashes[key][field] = total
+            if res is not None and granted:
+                used += granted
+                self._counters[res.key] = used
+                self._expire(res.key, res.ttl)
+            ttl = plan.put_ttl
+            for key, value, rank in plan.puts:
+                if rank < 0 or rank < granted:
+                    self._values[key] = value
+                    if ttl is None:
+                        self._expiry.pop(key, None)
+                    self._expire(key, ttl)
+            written = {key for key, field, fixed, per in plan.counts if fixed + per * granted}
+            for key in written:
+                self._hashes[key] = hashes[key]
+                self._expire(key, plan.count_ttl)
+            return Committed(
+                True, granted, used, [dict(hashes[key]) for key, *_ in plan.counts], current
+            )
 
     # ------------------------------------------------------------ recency sets
     def _touch(self, key: str, member: str, at: float, window: float) -> int:

@@ -58,8 +58,8 @@ from a2p_policy.errors import (
     StorageError,
     StorageUnavailable,
 )
-from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
-from a2p_policy.storage.base import LogEntry, touch_ttl
+from a2p_policy.storage.backend import StorageBackend, stale, stored_count, stored_counter
+from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot, touch_ttl
 from a2p_policy.storage.uri import redact_uri, split_uri
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStorage"]
@@ -372,25 +372,29 @@ class SQLiteStorage(StorageBackend):
 
     # ------------------------------------------------------------ counters
     def _reserve(self, key: str, amount: int, limit: int, ttl: float | None) -> tuple[int, int]:
-        limit = _clamp(limit)
         with self._tx("reserve") as conn:
-            now = time.time()
-            row = conn.execute(
-                "SELECT value, expires FROM counters WHERE key = ?", (key,)
-            ).fetchone()
-            live = row is not None and (row[1] is None or row[1] > now)
-            used = stored_counter(key, row[0]) if live else 0
-            granted = min(amount, max(0, limit - used))
-            if granted:
-                used += granted
-                expires = _expires(now, ttl) if ttl is not None else (row[1] if live else None)
-                conn.execute(
-                    "INSERT INTO counters (key, value, expires) VALUES (?, ?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
-                    "expires = excluded.expires",
-                    (key, used, expires),
-                )
-            return granted, used
+            return self._reserve_in(conn, key, amount, limit, ttl)
+
+    @staticmethod
+    def _reserve_in(
+        conn: sqlite3.Connection, key: str, amount: int, limit: int, ttl: float | None
+    ) -> tuple[int, int]:
+        limit = _clamp(limit)
+        now = time.time()
+        row = conn.execute("SELECT value, expires FROM counters WHERE key = ?", (key,)).fetchone()
+        live = row is not None and (row[1] is None or row[1] > now)
+        used = stored_counter(key, row[0]) if live else 0
+        granted = min(amount, max(0, limit - used))
+        if granted:
+            used += granted
+            expires = _expires(now, ttl) if ttl is not None else (row[1] if live else None)
+            conn.execute(
+                "INSERT INTO counters (key, value, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                "expires = excluded.expires",
+                (key, used, expires),
+            )
+        return granted, used
 
     def _release(self, key: str, amount: int) -> int:
         with self._tx("release") as conn:
@@ -416,40 +420,46 @@ class SQLiteStorage(StorageBackend):
         self, key: str, items: list[tuple[str, int]], ttl: float | None
     ) -> dict[str, int]:
         with self._tx("add_counts") as conn:
-            now = time.time()
-            meta = conn.execute("SELECT expires FROM hash_keys WHERE key = ?", (key,)).fetchone()
-            if meta is not None and meta[0] is not None and meta[0] <= now:
-                conn.execute("DELETE FROM hashes WHERE key = ?", (key,))
-                conn.execute("DELETE FROM hash_keys WHERE key = ?", (key,))
-                meta = None
-            current = {
-                f: stored_count(key, f, v)
-                for f, v in conn.execute("SELECT field, value FROM hashes WHERE key = ?", (key,))
-            }
-            if not items:
-                return current  # nothing to add creates nothing, as in every backend
-            for field, delta in items:
-                value = current.get(field, 0) + delta
-                if not _INT64_MIN <= value <= _INT64_MAX:
-                    raise InvalidArgument(
-                        f"hash field {field!r} of {key!r} would leave the 64-bit range"
-                    )
-                current[field] = value
-            conn.executemany(
-                "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
-                "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
-                [(key, f, current[f]) for f in dict(items)],
+            return self._add_counts_in(conn, key, items, ttl)
+
+    @staticmethod
+    def _add_counts_in(
+        conn: sqlite3.Connection, key: str, items: list[tuple[str, int]], ttl: float | None
+    ) -> dict[str, int]:
+        now = time.time()
+        meta = conn.execute("SELECT expires FROM hash_keys WHERE key = ?", (key,)).fetchone()
+        if meta is not None and meta[0] is not None and meta[0] <= now:
+            conn.execute("DELETE FROM hashes WHERE key = ?", (key,))
+            conn.execute("DELETE FROM hash_keys WHERE key = ?", (key,))
+            meta = None
+        current = {
+            f: stored_count(key, f, v)
+            for f, v in conn.execute("SELECT field, value FROM hashes WHERE key = ?", (key,))
+        }
+        if not items:
+            return current  # nothing to add creates nothing, as in every backend
+        for field, delta in items:
+            value = current.get(field, 0) + delta
+            if not _INT64_MIN <= value <= _INT64_MAX:
+                raise InvalidArgument(
+                    f"hash field {field!r} of {key!r} would leave the 64-bit range"
+                )
+            current[field] = value
+        conn.executemany(
+            "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",
+            [(key, f, current[f]) for f in dict(items)],
+        )
+        if meta is None:
+            conn.execute(
+                "INSERT INTO hash_keys (key, expires) VALUES (?, ?)",
+                (key, _expires(now, ttl)),
             )
-            if meta is None:
-                conn.execute(
-                    "INSERT INTO hash_keys (key, expires) VALUES (?, ?)",
-                    (key, _expires(now, ttl)),
-                )
-            elif ttl is not None:
-                conn.execute(
-                    "UPDATE hash_keys SET expires = ? WHERE key = ?", (_expires(now, ttl), key)
-                )
-            return current
+        elif ttl is not None:
+            conn.execute(
+                "UPDATE hash_keys SET expires = ? WHERE key = ?", (_expires(now, ttl), key)
+            )
+        return current
 
     def _get_counts(self, keys: list[str]) -> list[dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
@@ -476,16 +486,20 @@ class SQLiteStorage(StorageBackend):
         return None if row is None else _text(key, row[0])
 
     def _get_many(self, keys: list[str]) -> list[str | None]:
-        found: dict[str, str] = {}
         with self._tx("get_many", write=False) as conn:
-            now = time.time()
-            for marks, chunk in _chunks(keys):
-                rows = conn.execute(
-                    f'SELECT key, value FROM "values" WHERE key IN {marks} '
-                    "AND (expires IS NULL OR expires > ?)",
-                    (*chunk, now),
-                ).fetchall()
-                found.update((k, _text(k, v)) for k, v in rows)
+            return self._values_in(conn, keys)
+
+    @staticmethod
+    def _values_in(conn: sqlite3.Connection, keys: list[str]) -> list[str | None]:
+        found: dict[str, str] = {}
+        now = time.time()
+        for marks, chunk in _chunks(keys):
+            rows = conn.execute(
+                f'SELECT key, value FROM "values" WHERE key IN {marks} '
+                "AND (expires IS NULL OR expires > ?)",
+                (*chunk, now),
+            ).fetchall()
+            found.update((k, _text(k, v)) for k, v in rows)
         return [found.get(k) for k in keys]
 
     def _put(self, key: str, value: str, ttl: float | None) -> None:
@@ -493,13 +507,19 @@ class SQLiteStorage(StorageBackend):
 
     def _put_many(self, pairs: list[tuple[str, str]], ttl: float | None) -> None:
         with self._tx("put_many") as conn:
-            expires = _expires(time.time(), ttl)
-            conn.executemany(
-                'INSERT INTO "values" (key, value, expires) VALUES (?, ?, ?) '
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
-                "expires = excluded.expires",
-                [(k, v, expires) for k, v in pairs],
-            )
+            self._put_many_in(conn, pairs, ttl)
+
+    @staticmethod
+    def _put_many_in(
+        conn: sqlite3.Connection, pairs: list[tuple[str, str]], ttl: float | None
+    ) -> None:
+        expires = _expires(time.time(), ttl)
+        conn.executemany(
+            'INSERT INTO "values" (key, value, expires) VALUES (?, ?, ?) '
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+            "expires = excluded.expires",
+            [(k, v, expires) for k, v in pairs],
+        )
 
     @staticmethod
     def _insert_if_absent(
@@ -596,16 +616,63 @@ class SQLiteStorage(StorageBackend):
         return [(_version(key, v), _text(key, e)) for v, e in rows]
 
     def _last_many(self, keys: list[str]) -> list[LogEntry | None]:
-        found: dict[str, LogEntry] = {}
         with self._tx("last_many", write=False) as conn:
-            for marks, chunk in _chunks(keys):
-                # SQLite guarantees the bare column ``entry`` comes from the MAX row.
-                rows = conn.execute(
-                    f"SELECT key, MAX(version), entry FROM logs WHERE key IN {marks} GROUP BY key",
-                    chunk,
-                ).fetchall()
-                found.update((k, (_version(k, v), _text(k, e))) for k, v, e in rows)
+            return self._lasts_in(conn, keys)
+
+    @staticmethod
+    def _lasts_in(conn: sqlite3.Connection, keys: list[str]) -> list[LogEntry | None]:
+        found: dict[str, LogEntry] = {}
+        for marks, chunk in _chunks(keys):
+            # SQLite guarantees the bare column ``entry`` comes from the MAX row.
+            rows = conn.execute(
+                f"SELECT key, MAX(version), entry FROM logs WHERE key IN {marks} GROUP BY key",
+                chunk,
+            ).fetchall()
+            found.update((k, (_version(k, v), _text(k, e))) for k, v, e in rows)
         return [found.get(k) for k in keys]
+
+    # ------------------------------------------------------------ decisions
+    def _snapshot(self, values: list[str], logs: list[str], counters: list[str]) -> Snapshot:
+        with self._tx("snapshot", write=False) as conn:
+            # One deferred transaction: every SELECT reads the same WAL snapshot.
+            conn.execute("BEGIN")
+            try:
+                found = self._values_in(conn, values) if values else []
+                lasts = self._lasts_in(conn, logs) if logs else []
+                numbers: list[int] = []
+                now = time.time()
+                for key in counters:
+                    row = conn.execute(
+                        f"SELECT value FROM counters WHERE key = :key AND {_LIVE}",
+                        {"key": key, "now": now},
+                    ).fetchone()
+                    numbers.append(0 if row is None else stored_counter(key, row[0]))
+            finally:
+                conn.execute("COMMIT")
+        return Snapshot(found, lasts, numbers)
+
+    def _commit(self, plan: CommitPlan) -> Committed:
+        with self._tx("commit") as conn:
+            guards = [key for key, _ in plan.guards]
+            current = self._values_in(conn, guards) if guards else []
+            if stale(current, plan.guards):
+                return Committed(False, 0, 0, [], current)
+            granted = used = 0
+            res = plan.reserve
+            if res is not None:
+                granted, used = self._reserve_in(conn, res.key, res.amount, res.limit, res.ttl)
+            puts = [(k, v) for k, v, rank in plan.puts if rank < 0 or rank < granted]
+            if puts:
+                self._put_many_in(conn, puts, plan.put_ttl)
+            after: dict[str, dict[str, int]] = {}
+            for key, field, fixed, per in plan.counts:
+                delta = fixed + per * granted
+                after[key] = self._add_counts_in(
+                    conn, key, [(field, delta)] if delta else [], plan.count_ttl if delta else None
+                )
+            return Committed(
+                True, granted, used, [dict(after[key]) for key, *_ in plan.counts], current
+            )
 
     # ------------------------------------------------------------ recency sets
     def _touch(self, key: str, member: str, at: float, window: float) -> int:

@@ -44,7 +44,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from a2p_policy.errors import A2PPolicyError, InvalidArgument
-from a2p_policy.storage.base import MAX_KEY_LENGTH, Storage, make_key
+from a2p_policy.storage.base import (
+    MAX_KEY_LENGTH,
+    CommitPlan,
+    Reservation,
+    Storage,
+    make_key,
+)
 
 __all__ = ["HOSTILE_CHARACTERS", "StorageContract", "hostile_key_parts"]
 
@@ -131,7 +137,33 @@ _CALLS: dict[str, Any] = {
     "read": lambda s, a, b, c: s.read("fuzz:l", after=a, limit=b),
     "last_many": lambda s, a, b, c: s.last_many(a),
     "touch": lambda s, a, b, c: s.touch("fuzz:t", a, b, c),
+    "snapshot": lambda s, a, b, c: s.snapshot(a, b, c),
+    "commit": lambda s, a, b, c: s.commit(a),
 }
+
+#: CommitPlan without its type hints: the bad plans below are deliberate.
+_Plan: Any = CommitPlan
+_BAD_PLANS: list[Any] = [
+    None,
+    {"guards": []},
+    _Plan(guards=[("k",)]),
+    _Plan(guards=[("", None)]),
+    _Plan(guards=[("k", 5)]),
+    _Plan(guards="k"),
+    _Plan(reserve=("k", 1, 1)),
+    _Plan(reserve=Reservation("k", -1, 1)),
+    _Plan(reserve=Reservation("k", 1, -1)),
+    _Plan(reserve=Reservation("k", 1, 1, ttl=0)),
+    _Plan(puts=[("k", None, 0)]),
+    _Plan(puts=[("k", "v", 1.5)]),
+    _Plan(puts=[("k", "v", True)]),
+    _Plan(puts=[("k", "v")]),
+    _Plan(counts=[("k", "", 1, 0)]),
+    _Plan(counts=[("k", "f", 2**63, 0)]),
+    _Plan(counts=[("k", "f", 1, "1")]),
+    _Plan(put_ttl=-1.0),
+    _Plan(count_ttl=float("nan")),
+]
 
 
 class StorageContract:
@@ -672,6 +704,160 @@ class StorageContract:
             storage.get("")
         with pytest.raises(A2PPolicyError):
             storage.get("")
+
+    # ------------------------------------------------------------------ decisions
+
+    def test_snapshot_reads_values_logs_and_counters_in_order(self, storage: Storage) -> None:
+        s = storage
+        s.put("v1", "a")
+        s.put("v3", "")
+        s.append("l1", "x")
+        s.append("l1", "y")
+        s.reserve("c1", 4, 10)
+        snap = s.snapshot(["v1", "v2", "v3", "v1"], ["l1", "l2"], ["c1", "c2"])
+        assert snap.values == ["a", None, "", "a"]
+        assert snap.logs == [(2, "y"), None]
+        assert snap.counters == [4, 0]
+        assert s.snapshot([]) == ([], [], [])
+        assert s.snapshot([], ["l1"]) == ([], [(2, "y")], [])
+
+    def test_snapshot_of_expired_keys_reads_missing(self, storage: Storage) -> None:
+        s = storage
+        s.put("v", "a", ttl=0.05)
+        s.reserve("c", 2, 5, ttl=0.05)
+        time.sleep(0.15)
+        assert s.snapshot(["v"], [], ["c"]) == ([None], [], [0])
+
+    def test_commit_applies_every_part_in_order(self, storage: Storage) -> None:
+        s = storage
+        s.put("g1", "one")
+        plan = CommitPlan(
+            guards=[("g1", "one"), ("g2", None)],
+            reserve=Reservation("day", 3, 2, ttl=100.0),
+            puts=[("m0", "v0", 0), ("m1", "v1", 1), ("m2", "v2", 2), ("always", "x", -1)],
+            put_ttl=100.0,
+            counts=[("h", "sent", 1, 1), ("h", "other", 5, 0), ("h2", "zero", 0, 0)],
+            count_ttl=100.0,
+        )
+        done = s.commit(plan)
+        assert done.applied
+        assert (done.granted, done.used) == (2, 2)
+        assert done.current == ["one", None]
+        assert done.counts == [{"sent": 3, "other": 5}, {"sent": 3, "other": 5}, {}]
+        assert s.get_many(["m0", "m1", "m2", "always"]) == ["v0", "v1", None, "x"]
+        assert s.get_counter("day") == 2
+        # a zero delta writes nothing: the hash does not exist
+        assert s.get_counts(["h", "h2"]) == [{"sent": 3, "other": 5}, {}]
+        again = s.commit(plan)
+        assert (again.granted, again.used) == (0, 2)
+        assert again.counts[0] == {"sent": 4, "other": 10}
+
+    def test_commit_with_a_stale_guard_writes_nothing(self, storage: Storage) -> None:
+        s = storage
+        s.put("g", "new")
+        plan = CommitPlan(
+            guards=[("g", "old"), ("absent", None)],
+            reserve=Reservation("day", 1, 5),
+            puts=[("m", "v", -1)],
+            counts=[("h", "sent", 1, 0)],
+        )
+        done = s.commit(plan)
+        assert not done.applied
+        assert (done.granted, done.used, done.counts) == (0, 0, [])
+        assert done.current == ["new", None]
+        assert s.get_counter("day") == 0
+        assert s.get("m") is None
+        assert s.get_counts(["h"]) == [{}]
+        assert s.commit(plan._replace(guards=[("g", "new")])).applied
+
+    def test_commit_without_reservation_grants_nothing(self, storage: Storage) -> None:
+        s = storage
+        done = s.commit(CommitPlan(puts=[("a", "1", 0), ("b", "2", -1)], counts=[("h", "f", 2, 7)]))
+        assert done.applied
+        assert (done.granted, done.used) == (0, 0)
+        assert s.get_many(["a", "b"]) == [None, "2"]
+        assert done.counts == [{"f": 2}]
+        assert s.commit(CommitPlan()) == (True, 0, 0, [], [])
+
+    def test_commit_is_all_or_nothing_when_a_count_overflows(self, storage: Storage) -> None:
+        s = storage
+        s.add_counts("h", {"f": 2**63 - 2})
+        plan = CommitPlan(
+            reserve=Reservation("day", 1, 5),
+            puts=[("m", "v", -1)],
+            counts=[("h2", "g", 1, 0), ("h", "f", 5, 0)],
+        )
+        with pytest.raises(InvalidArgument):
+            s.commit(plan)
+        assert s.get_counter("day") == 0
+        assert s.get("m") is None
+        assert s.get_counts(["h", "h2"]) == [{"f": 2**63 - 2}, {}]
+
+    def test_commit_puts_expire_with_put_ttl(self, storage: Storage) -> None:
+        s = storage
+        s.commit(CommitPlan(puts=[("m", "v", -1)], put_ttl=0.05))
+        s.commit(CommitPlan(puts=[("keep", "v", -1)]))
+        time.sleep(0.15)
+        assert s.get_many(["m", "keep"]) == [None, "v"]
+
+    @pytest.mark.parametrize("plan", _BAD_PLANS)
+    def test_bad_commit_plans_raise_invalid_argument(self, storage: Storage, plan: Any) -> None:
+        with pytest.raises(InvalidArgument):
+            storage.commit(plan)
+        assert storage.get("k") is None
+        assert storage.get_counter("k") == 0
+        assert storage.get_counts(["k"]) == [{}]
+
+    def test_bad_snapshot_arguments_raise_invalid_argument(self, storage: Storage) -> None:
+        calls: list[Callable[[], object]] = [
+            lambda: storage.snapshot("k"),
+            lambda: storage.snapshot(["k"], "l"),
+            lambda: storage.snapshot(["k"], [], [""]),
+            lambda: storage.snapshot([None]),  # type: ignore[list-item]
+        ]
+        for call in calls:
+            with pytest.raises(InvalidArgument):
+                call()
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE_OK)
+    @given(
+        start=st.integers(0, 30),
+        amount=st.integers(0, 30),
+        limit=st.integers(0, 40),
+        ranks=st.lists(st.integers(-1, 35), max_size=12),
+        fixed=st.integers(-5, 5),
+        per=st.integers(-2, 3),
+    )
+    def test_commit_grants_like_reserve_and_writes_only_granted_ranks(
+        self,
+        storage: Storage,
+        start: int,
+        amount: int,
+        limit: int,
+        ranks: list[int],
+        fixed: int,
+        per: int,
+    ) -> None:
+        s = storage
+        day, hash_key = _key(), _key()
+        s.reserve(day, start, 2**40)
+        puts = [(f"{hash_key}:{i}", str(rank), rank) for i, rank in enumerate(ranks)]
+        done = s.commit(
+            CommitPlan(
+                reserve=Reservation(day, amount, limit),
+                puts=puts,
+                counts=[(hash_key, "n", fixed, per)],
+            )
+        )
+        granted = min(amount, max(0, limit - start))
+        assert done.applied
+        assert done.granted == granted
+        assert done.used == start + granted
+        assert s.get_counter(day) == start + granted
+        written = s.get_many([k for k, _, _ in puts])
+        assert written == [v if r < 0 or r < granted else None for _, v, r in puts]
+        delta = fixed + per * granted
+        assert done.counts == [{"n": delta} if delta else {}]
 
     # ------------------------------------------------------------------ properties
 

@@ -27,12 +27,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from a2p_policy.consent import ConsentState
-from a2p_policy.errors import InvalidArgument
+from a2p_policy.errors import InvalidArgument, StorageError
 from a2p_policy.findings import Severity
-from a2p_policy.limits import Grant
+from a2p_policy.limits import Grant, RampMode
 from a2p_policy.messages import BulkResult, Decision, OutboundMessage, Violation
-from a2p_policy.rules import RULES, Batch, Candidate, quiet_hours_check
+from a2p_policy.retry import CONFLICT, _Conflict, until_settled
+from a2p_policy.rules import RULES, Batch, Candidate, quiet_hours_check, suspension_rule
 from a2p_policy.storage import make_key
+from a2p_policy.storage.base import CommitPlan, Committed, Reservation
 
 if TYPE_CHECKING:
     from a2p_policy.engine import PolicyEngine
@@ -104,24 +106,39 @@ def read_batch(
     commit: bool,
     sender_cache: dict[str, Violation | None],
 ) -> Batch:
-    """Step 1: everything the rules read, one storage call per kind; the
-    monitor's kept level comes in the same read as the conversation markers
-    (:meth:`~a2p_policy.limits.RateMonitor.current_from`)."""
-    monitor = engine.monitor
-    raw = engine.storage.get_many(
-        [monitor.kept_key(account), *(conversation_key(m) for m in chunk)]
-    )
-    status = monitor.current_from(account, raw[0], commit=commit, now=now)
-    del raw[0]
+    """Step 1: everything the rules read, in one
+    :meth:`~a2p_policy.storage.base.Storage.snapshot`: the monitor's kept
+    level, the conversation markers, the ramp start, override and day
+    counter (calendar mode), and the DND and consent logs."""
+    monitor, ramp = engine.monitor, engine.ramp
+    kept_key = monitor.kept_key(account)
+    values = [kept_key, *(conversation_key(m) for m in chunk)]
+    counters: list[str] = []
+    calendar = ramp.schedule.mode is RampMode.CALENDAR
+    if calendar:
+        values.extend(ramp.calendar_keys(account))
+        counters.append(ramp.counter_key(account, now))
+    logs = engine.dnd.log_keys(account, [m.to for m in chunk])
+    logs.extend(engine.consent.log_keys([(m.to, m.brand) for m in chunk], account=account))
+    snap = engine.storage.snapshot(values, logs, counters)
+    if len(snap.values) != len(values) or len(snap.logs) != len(logs):
+        raise StorageError("storage answered snapshot with the wrong number of entries")
+    n = len(chunk)
+    guards = [(kept_key, snap.values[0])]
+    if calendar:
+        guards.append((values[-2], snap.values[-2]))
+        guards.append((values[-1], snap.values[-1]))
     return Batch(
         account=account,
         now=now,
         commit=commit,
-        status=status,
-        entries=engine.dnd.entries(account, [m.to for m in chunk]),
-        states=engine.consent.states([(m.to, m.brand) for m in chunk], account=account),
-        markers=raw,
+        status=monitor.current_from(account, snap.values[0], commit=commit, now=now),
+        entries=engine.dnd.entries_from(snap.logs[:n], now),
+        states=engine.consent.states_from(snap.logs[n:]),
+        markers=snap.values[1 : n + 1],
         sender_cache=sender_cache,
+        guards=guards,
+        used=snap.counters[0] if counters else 0,
     )
 
 
@@ -131,12 +148,13 @@ def decide_chunk(
     """Steps 2-4 for one chunk: the candidates (in chunk order) and the
     limit note (or "")."""
     candidates = run_rules(engine, batch, chunk, indices)
-    if batch.commit:
-        check_snowshoe(engine, batch, candidates)
-    note = apply_limit(engine, batch, candidates)
-    if batch.commit:
-        commit(engine, batch, candidates)
-    return candidates, note
+    if not batch.commit:
+        return candidates, dry_limit(engine, batch, candidates)
+    check_snowshoe(engine, batch, candidates)
+    reserve_caps(engine, batch, candidates)
+    if engine.ramp.schedule.mode is RampMode.CALENDAR:
+        return candidates, settle(engine, batch, candidates)
+    return candidates, settle_levels(engine, batch, candidates)
 
 
 # ---------------------------------------------------------------- rules
@@ -179,64 +197,182 @@ def check_snowshoe(engine: PolicyEngine, batch: Batch, candidates: list[Candidat
             )
 
 
-def apply_limit(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> str:
-    """Step 3b: one reservation (or peek) for every message that passed, in
-    input order; refused messages hear when the day's quota is used up too
-    (read-only: they never consume quota). The ramp-up counts long-code and
-    toll-free sends, and short-code sends only when configured."""
-    passed = [c for c in candidates if not c.violations and engine.ramped(c.msg)]
-    refused = [c for c in candidates if c.violations and engine.ramped(c.msg)]
-    grant: Grant | None = None
-    if passed:
-        method = engine.ramp.reserve if batch.commit else engine.ramp.peek
-        grant = method(batch.account, len(passed))
-    note = grant.message if grant is not None and grant.denied else ""
-    for n, c in enumerate(passed):
-        if grant is not None and n >= grant.granted:
-            c.violations.append(Violation("limit.daily", grant.message, retry_at=grant.resets_at))
-    if refused:
-        exhausted = grant if grant is not None and grant.denied else None
-        if exhausted is None:
-            probe = engine.ramp.peek(batch.account, 1)
-            exhausted = probe if probe.denied else None
-        if exhausted is not None:
-            text = (
-                f"daily limit of {exhausted.limit} reached"
-                if exhausted.restricted_until is None
-                else exhausted.message
-            )
-            for c in refused:
-                c.violations.append(Violation("limit.daily", text, retry_at=exhausted.resets_at))
-    return note
+def dry_limit(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> str:
+    """Step 3 of a dry run (``check``): what the daily limit would answer,
+    from the counter read in step 1 (calendar mode) or a peek."""
+    ramped = [c for c in candidates if not c.violations and engine.ramped(c.msg)]
+    if engine.ramp.schedule.mode is RampMode.CALENDAR:
+        grant = _calendar_grant(engine, batch, len(ramped), None)
+    else:
+        grant = _level_peek(engine, batch, len(ramped))
+    return apply_grant(engine, candidates, ramped, grant)
 
 
-# ---------------------------------------------------------------- commit
-def commit(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> None:
-    """Step 4: reserve state-pack caps, then mark, remember and count what
-    is sent."""
-    sent = [c for c in candidates if not c.violations]
-    if engine.quiet_hours is not None:
-        for c in sent:
-            if not c.capped:
-                continue  # no cap: nothing to reserve, the check stands
+def _level_peek(engine: PolicyEngine, batch: Batch, count: int) -> Grant:
+    if count:
+        return engine.ramp.peek(batch.account, count)
+    probe = engine.ramp.peek(batch.account, 1)
+    before = probe.used - probe.granted
+    return Grant(0, 0, probe.limit, before, probe.resets_at, probe.level, probe.restricted_until)
+
+
+def _calendar_grant(
+    engine: PolicyEngine, batch: Batch, count: int, done: Committed | None
+) -> Grant:
+    """The calendar-mode grant of ``count`` messages: committed (``done``)
+    or, without a commit, judged on the counter read in step 1."""
+    ramp = engine.ramp
+    start_raw, override_raw = batch.guards[1][1], batch.guards[2][1]
+    limit, day, resets_at = ramp.calendar_limit(batch.now, start_raw, override_raw)
+    if done is not None and done.applied and count:
+        granted, used = done.granted, done.used
+    else:
+        granted = min(count, max(0, limit - batch.used))
+        used = batch.used + granted
+    return ramp.calendar_grant(granted, count, limit, used, day, resets_at)
+
+
+def apply_grant(
+    engine: PolicyEngine, candidates: list[Candidate], ramped: list[Candidate], grant: Grant
+) -> str:
+    """Refuse the ramped messages past the grant (``limit.daily``), in input
+    order; refused messages hear when the day's quota is used up too (they
+    never consume quota). Returns the limit note (or "")."""
+    for c in ramped[grant.granted :]:
+        c.violations.append(Violation("limit.daily", grant.message, retry_at=grant.resets_at))
+    if grant.used >= grant.limit or grant.restricted_until is not None:
+        text = (
+            f"daily limit of {grant.limit} reached"
+            if grant.restricted_until is None
+            else grant.message
+        )
+        asked = {id(c) for c in ramped}
+        for c in candidates:
+            if c.violations and id(c) not in asked and engine.ramped(c.msg):
+                c.violations.append(Violation("limit.daily", text, retry_at=grant.resets_at))
+    return grant.message if grant.denied else ""
+
+
+def reserve_caps(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> None:
+    """Step 3b (committing calls): a state's frequency cap, reserved for
+    every capped message that passed the rules, before the daily limit: a
+    message the daily limit then refuses keeps its cap slot (conservative:
+    the cap can only under-send)."""
+    if engine.quiet_hours is None:
+        return
+    for c in candidates:
+        if c.capped and not c.violations:
             violation = quiet_hours_check(engine, c.msg, batch.now, reserve=True)[0]
             if violation is not None:
                 c.violations.append(violation)
-                if engine.ramped(c.msg):
-                    engine.ramp.release(batch.account, 1)
-        sent = [c for c in sent if not c.violations]
-    if not sent:
-        return
+
+
+# ---------------------------------------------------------------- commit
+def settle(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> str:
+    """Step 4 (calendar mode): one :meth:`~a2p_policy.storage.base.Storage.commit`
+    reserves the day's quota for the messages that passed, marks the
+    conversations of those granted and counts them as sent, guarded by the
+    kept level, ramp start and override read in step 1. If another writer
+    changed one of those, nothing was written: the decision takes the new
+    values (a new suspension refuses what it must) and commits again."""
+    if all(c.violations for c in candidates):
+        return apply_grant(engine, candidates, [], _calendar_grant(engine, batch, 0, None))
+
+    def step() -> tuple[Committed, list[Candidate]] | _Conflict:
+        sent = [c for c in candidates if not c.violations]
+        plan, ramped = _plan(engine, batch, sent)
+        done = engine.storage.commit(plan)
+        if done.applied:
+            return done, ramped
+        _refresh(engine, batch, candidates, done.current)
+        return CONFLICT
+
+    done, ramped = until_settled(step, what=f"decision state of account {batch.account!r}")
+    engine.ramp.remember(batch.account, batch.guards[1][1], batch.guards[2][1])
+    grant = _calendar_grant(engine, batch, len(ramped), done)
+    note = apply_grant(engine, candidates, ramped, grant)
+    _after_commit(engine, batch, candidates, done)
+    return note
+
+
+def _plan(
+    engine: PolicyEngine, batch: Batch, sent: list[Candidate], *, reserve: bool = True
+) -> tuple[CommitPlan, list[Candidate]]:
+    """The commit of ``sent``: the reservation of its ramped messages (their
+    markers ranked in input order) and the sent count."""
     stamp = batch.now.isoformat()
-    engine.storage.put_many(
-        {conversation_key(c.msg): _marker(stamp, batch.states[c.pos]) for c in sent},
-        ttl=_conversation_ttl(engine),
+    puts: list[tuple[str, str, int]] = []
+    ramped: list[Candidate] = []
+    for c in sent:
+        rank = -1
+        if reserve and engine.ramped(c.msg):
+            rank = len(ramped)
+            ramped.append(c)
+        puts.append((conversation_key(c.msg), _marker(stamp, batch.states[c.pos]), rank))
+    reservation = None
+    if ramped:
+        start_raw, override_raw = batch.guards[1][1], batch.guards[2][1]
+        limit = engine.ramp.calendar_limit(batch.now, start_raw, override_raw)[0]
+        counter = engine.ramp.counter_key(batch.account, batch.now)
+        reservation = Reservation(counter, len(ramped), limit, engine.ramp.counter_ttl)
+    monitor = engine.monitor
+    counts = [(monitor.counts_key(batch.account, batch.now), "sent", len(sent) - len(ramped), 1)]
+    plan = CommitPlan(
+        guards=batch.guards,
+        reserve=reservation,
+        puts=puts,
+        put_ttl=_conversation_ttl(engine),
+        counts=counts,
+        count_ttl=monitor.ttl,
     )
+    return plan, ramped
+
+
+def _refresh(
+    engine: PolicyEngine, batch: Batch, candidates: list[Candidate], current: list[str | None]
+) -> None:
+    """A guard changed under the decision: take the values found."""
+    kept_changed = current[0] != batch.guards[0][1]
+    batch.guards = [(key, value) for (key, _), value in zip(batch.guards, current, strict=True)]
+    if kept_changed:
+        batch.status = engine.monitor.current_from(
+            batch.account, current[0], commit=True, now=batch.now
+        )
+        for c in candidates:
+            if not c.violations:
+                violation = suspension_rule(engine, batch, c)
+                if violation is not None:
+                    c.violations.append(violation)
+
+
+def _after_commit(
+    engine: PolicyEngine, batch: Batch, candidates: list[Candidate], done: Committed
+) -> None:
+    """Remember the brands sent as, and keep the monitor's level if the
+    counts crossed a boundary."""
+    sent = [c for c in candidates if not c.violations]
     for c in sent:
         engine.remember_brand(batch.account, c.msg.brand)
-    # Counted, and the kept level moved only if the counts crossed a
-    # boundary (see RateMonitor.count_sent).
-    engine.monitor.count_sent(batch.account, len(sent), known=batch.status)
+    if done.counts and sent:
+        engine.monitor.counted(batch.account, done.counts[0], known=batch.status, now=batch.now)
+
+
+def settle_levels(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> str:
+    """Step 4 (level-unlock mode): the level's reservation is its own
+    compare-and-set step (:meth:`~a2p_policy.limits.RampUpLimiter.reserve`),
+    then one commit marks and counts what was granted."""
+    ramped = [c for c in candidates if not c.violations and engine.ramped(c.msg)]
+    if ramped:
+        grant = engine.ramp.reserve(batch.account, len(ramped))
+    else:
+        grant = _level_peek(engine, batch, 0)
+    note = apply_grant(engine, candidates, ramped, grant)
+    sent = [c for c in candidates if not c.violations]
+    if sent:
+        plan = _plan(engine, batch, sent, reserve=False)[0]
+        done = engine.storage.commit(plan._replace(guards=()))
+        _after_commit(engine, batch, candidates, done)
+    return note
 
 
 def decision_of(c: Candidate) -> Decision:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -47,7 +47,7 @@ from a2p_policy.errors import (
 )
 from a2p_policy.phone import normalize_phone
 from a2p_policy.retry import CONFLICT, _Conflict, until_settled
-from a2p_policy.storage.base import LogEntry, Storage, make_key
+from a2p_policy.storage.base import LogEntry, Storage, key_part, make_key
 from a2p_policy.storage.uri import resolve_storage
 
 __all__ = [
@@ -422,6 +422,22 @@ class DndManager:
     # ------------------------------------------------------------ internals
     def _now(self) -> datetime:
         return ensure_aware(self._clock.now(), "clock.now()")
+
+    def log_keys(self, account: str, e164s: Sequence[str]) -> list[str]:
+        """The storage keys of the contacts' DND logs, for a caller that reads
+        them in one snapshot with its other state (the engine's decisions);
+        ``e164s`` must already be E.164 (an ``OutboundMessage.to`` is)."""
+        prefix = _key(_check_account(account), "x")[:-1]  # validated once: "dnd:<account>:"
+        return [prefix + key_part(p) for p in e164s]
+
+    def entries_from(
+        self, lasts: Sequence[LogEntry | None], now: datetime | None = None
+    ) -> list[DndEntry | None]:
+        """:meth:`entries` from the last log entries the caller read at
+        :meth:`log_keys` (corrupt entries raise StorageError)."""
+        if now is None:
+            now = self._now()
+        return [None if s is None else _decode(s).entry(now) for s in lasts]
 
     def _states(self, account: str, e164s: list[str]) -> list[LogEntry | None]:
         prefix = _key(account, "x")[:-1]  # validated once: "dnd:<account>:"

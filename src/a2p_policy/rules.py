@@ -94,6 +94,13 @@ class Batch:
     markers: list[str | None]
     sender_cache: dict[str, Violation | None]
     quiet_memo: dict[tuple[object, ...], QuietHoursResult] = attrs.field(factory=dict)
+    #: (key, value read) of the values the decision depends on beyond its
+    #: messages' own state: the kept level, and in calendar mode the ramp
+    #: start and override. The commit is guarded by them.
+    guards: list[tuple[str, str | None]] = attrs.field(factory=list)
+    #: The day's ramp counter as read (calendar mode), for refused messages
+    #: and dry runs.
+    used: int = 0
 
 
 Rule = Callable[["PolicyEngine", Batch, Candidate], "Violation | None"]

@@ -20,11 +20,13 @@ from a2p_policy.dnd import DndKind
 from a2p_policy.engine import PolicyEngine
 from a2p_policy.errors import A2PPolicyError, InvalidArgument
 from a2p_policy.messages import BulkResult, OutboundMessage
+from a2p_policy.storage.base import CommitPlan, Committed
 from a2p_policy.storage.memory import MemoryStorage
 
 
 class CountingStorage(MemoryStorage):
-    """A MemoryStorage that counts reserve() calls (the ramp's reservation)."""
+    """A MemoryStorage that counts reservations: reserve() calls and the
+    reservation of each commit() (the ramp's, in a decision)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,6 +37,11 @@ class CountingStorage(MemoryStorage):
     ) -> tuple[int, int]:
         self.reserves.append((key, amount))
         return super().reserve(key, amount, limit, ttl)
+
+    def commit(self, plan: CommitPlan) -> Committed:
+        if plan.reserve is not None:
+            self.reserves.append((plan.reserve.key, plan.reserve.amount))
+        return super().commit(plan)
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ from a2p_policy.consent.record import (
 from a2p_policy.errors import ConsentError, InvalidArgument, MissingAccount, StorageError
 from a2p_policy.phone import normalize_phone
 from a2p_policy.retry import CONFLICT, _Conflict, until_settled
-from a2p_policy.storage.base import Storage, make_key
+from a2p_policy.storage.base import LogEntry, Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.usecases import OptInMethod, UseCase
 from a2p_policy.validation import check_account
@@ -779,6 +779,33 @@ class ConsentLedger:
         if isinstance(pairs, str | bytes) or not isinstance(pairs, Sequence):
             raise InvalidArgument("pairs must be a sequence of (phone, brand) tuples")
         acct = self._account(account, "states()")
+        keys = self._state_keys(pairs, acct, normalize_phone)
+        if not keys:
+            return []
+        return self.states_from(self._storage.last_many(keys))
+
+    def log_keys(
+        self, pairs: Sequence[tuple[str, str]], *, account: str | None = None
+    ) -> list[str]:
+        """The storage keys of the consent logs of (phone, brand) pairs whose
+        phones are already E.164 (an ``OutboundMessage.to`` is), for a caller
+        that reads them in one snapshot with its other state (the engine's
+        decisions); :meth:`states_from` decodes what was read."""
+        if isinstance(pairs, str | bytes) or not isinstance(pairs, Sequence):
+            raise InvalidArgument("pairs must be a sequence of (phone, brand) tuples")
+        return self._state_keys(pairs, self._account(account, "log_keys()"), str)
+
+    @staticmethod
+    def states_from(lasts: Sequence[LogEntry | None]) -> list[ConsentState | None]:
+        """:meth:`states` from the last log entries read at :meth:`log_keys`."""
+        return [None if last is None else _decode_state(last[0], last[1]) for last in lasts]
+
+    def _state_keys(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        acct: str | None,
+        phone_part: Callable[[str], str],
+    ) -> list[str]:
         keys: list[str] = []
         # One bulk send names few brands: normalize each distinct one once.
         brand_keys: dict[object, str] = {}
@@ -793,13 +820,8 @@ class ConsentLedger:
                 bkey = _brand_key(normalize_brand(brand))
                 if type(brand) is str:
                     brand_keys[brand] = bkey
-            keys.append(self._log_key(acct, normalize_phone(phone), bkey))
-        if not keys:
-            return []
-        return [
-            None if last is None else _decode_state(last[0], last[1])
-            for last in self._storage.last_many(keys)
-        ]
+            keys.append(self._log_key(acct, phone_part(phone), bkey))
+        return keys
 
     def is_granted(
         self,

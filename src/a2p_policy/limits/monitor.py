@@ -567,10 +567,31 @@ class RateMonitor:
 
     def _count(self, account: str, delta: int, known: MonitorStatus | None) -> None:
         now = self._now()
-        bucket, start = self._span(now)
-        counts = self.storage.add_counts(
-            self._key("counts", account, bucket), {"sent": delta}, self.window.ttl
-        )
+        counts = self.storage.add_counts(self.counts_key(account, now), {"sent": delta}, self.ttl)
+        self.counted(account, counts, known=known, now=now)
+
+    @property
+    def ttl(self) -> float:
+        """Garbage-collection TTL (seconds) of a bucket's counts."""
+        return self.window.ttl
+
+    def counts_key(self, account: str, now: datetime) -> str:
+        """The key of the hash of counts of the bucket holding ``now``."""
+        return self._key("counts", account, self._span(now)[0])
+
+    def counted(
+        self,
+        account: str,
+        counts: Mapping[str, int],
+        *,
+        known: MonitorStatus | None,
+        now: datetime,
+    ) -> None:
+        """Keep the level after sends were counted elsewhere (the engine's
+        commit adds them to :meth:`counts_key`): ``counts`` is that bucket's
+        hash after the write. Only when the level moved is the full
+        judgement run (store a suspension, notify, keep the new level)."""
+        start = self._span(now)[1]
         if not self.window.calendar_day:
             counts = self._window_counts(account, now)
         if known is None or not known.from_kept:

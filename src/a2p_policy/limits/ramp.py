@@ -60,7 +60,7 @@ from a2p_policy.limits._common import (
     next_local_midnight,
 )
 from a2p_policy.retry import CONFLICT, _Conflict, until_settled
-from a2p_policy.storage.base import Storage, make_key
+from a2p_policy.storage.base import CommitPlan, Reservation, Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 
 __all__ = [
@@ -84,6 +84,8 @@ _DAY = timedelta(days=1)
 _SECONDS_PER_DAY = 86_400.0
 #: Counters are garbage-collected about two days after their window.
 _COUNTER_TTL = 2 * _SECONDS_PER_DAY + 3600.0
+#: Accounts whose last-seen ramp start and override a limiter remembers.
+_SEEN_SIZE = 16_384
 
 
 class RampMode(enum.Enum):
@@ -249,6 +251,10 @@ class RampUpLimiter:
     same store); the limiter itself keeps none.
     """
 
+    #: Garbage-collection TTL of a day's counter (seconds): about two days
+    #: after its window.
+    counter_ttl: float = _COUNTER_TTL
+
     def __init__(
         self,
         schedule: RampSchedule | None = None,
@@ -272,6 +278,9 @@ class RampUpLimiter:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._prefix = prefix
         self._day_cache: tuple[datetime, datetime, date, str] | None = None
+        # The (start, override) values last seen per account: a reservation
+        # is guarded by them (see _reserve_calendar), never trusts them.
+        self._seen: dict[str, tuple[str | None, str | None]] = {}
 
     def __repr__(self) -> str:
         return f"RampUpLimiter({self.schedule!r}, storage={self.storage!r})"
@@ -458,10 +467,27 @@ class RampUpLimiter:
 
     def _calendar(self, account: str, now: datetime) -> tuple[int, int, str, datetime]:
         """(limit, day, counter key, resets_at) for ``now``: one storage read."""
-        start_raw, override_raw = self.storage.get_many(
-            [self._key("start", account), self._key("override", account)]
-        )
-        today, iso, resets_at = self._local_day(now)
+        start_key, override_key = self.calendar_keys(account)
+        start_raw, override_raw = self.storage.get_many([start_key, override_key])
+        limit, day, resets_at = self.calendar_limit(now, start_raw, override_raw)
+        return limit, day, self.counter_key(account, now), resets_at
+
+    # The calendar mode's parts, for a caller that reads and commits them
+    # with its own state (the engine's decisions: one snapshot, one commit).
+    def calendar_keys(self, account: str) -> tuple[str, str]:
+        """The keys of the ramp start and the override of ``account``."""
+        return self._key("start", account), self._key("override", account)
+
+    def counter_key(self, account: str, now: datetime) -> str:
+        """The key of the day's counter (calendar mode) at ``now``."""
+        return self._key("count", account, self._local_day(now)[1])
+
+    def calendar_limit(
+        self, now: datetime, start_raw: str | None, override_raw: str | None
+    ) -> tuple[int, int, datetime]:
+        """(limit, ramp day, resets_at) at ``now`` from the stored start and
+        override (pure)."""
+        today, _, resets_at = self._local_day(now)
         if start_raw is None:
             day = 1
         else:
@@ -473,15 +499,50 @@ class RampUpLimiter:
             assert limit is not None
         else:
             limit = self.schedule.limit_for_day(day)
-        return limit, day, self._key("count", account, iso), resets_at
+        return limit, day, resets_at
+
+    def calendar_grant(
+        self, granted: int, count: int, limit: int, used: int, day: int, resets_at: datetime
+    ) -> Grant:
+        """The :class:`Grant` of a calendar-mode reservation."""
+        steady = len(self.schedule.daily_limits) + 1
+        return Grant(granted, count - granted, limit, used, resets_at, min(day, steady))
 
     def _reserve_calendar(self, account: str, count: int, now: datetime) -> Grant:
-        limit, day, key, resets_at = self._calendar(account, now)
-        granted, used = self.storage.reserve(key, count, limit, _COUNTER_TTL)
-        steady = len(self.schedule.daily_limits) + 1
-        return Grant(
-            granted, count - granted, limit, used, resets_at, day if day < steady else steady
-        )
+        """One atomic storage operation in the usual case: the reservation is
+        guarded by the start and override this process saw last (a new
+        account has neither); if another process changed either, the commit
+        writes nothing and answers the stored values, and the reservation is
+        made again with them."""
+        start_key, override_key = self.calendar_keys(account)
+        counter = self.counter_key(account, now)
+        seen = [self._seen.get(account, (None, None))]
+
+        def step() -> Grant | _Conflict:
+            start_raw, override_raw = seen[0]
+            limit, day, resets_at = self.calendar_limit(now, start_raw, override_raw)
+            done = self.storage.commit(
+                CommitPlan(
+                    guards=((start_key, start_raw), (override_key, override_raw)),
+                    reserve=Reservation(counter, count, limit, _COUNTER_TTL),
+                )
+            )
+            if not done.applied:
+                seen[0] = (done.current[0], done.current[1])
+                return CONFLICT
+            return self.calendar_grant(done.granted, count, limit, done.used, day, resets_at)
+
+        grant = until_settled(step, what=f"ramp-up limit of account {account!r}")
+        self.remember(account, *seen[0])
+        return grant
+
+    def remember(self, account: str, start_raw: str | None, override_raw: str | None) -> None:
+        """Note the start and override last read for ``account`` (bounded:
+        the oldest account is forgotten first)."""
+        seen = self._seen
+        if account not in seen and len(seen) >= _SEEN_SIZE:
+            del seen[next(iter(seen))]
+        seen[account] = (start_raw, override_raw)
 
     # ------------------------------------------------------------ level-unlock mode
     def level(self, account: str) -> int:

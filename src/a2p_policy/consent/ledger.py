@@ -529,6 +529,13 @@ def _brand_key(brand: str) -> str:
     return brand.casefold()
 
 
+@lru_cache(maxsize=4096)
+def _brand_part(brand: str) -> str:
+    """The key part of a brand as given (normalized, case-folded): a pure
+    function of the text, remembered for the brands seen recently."""
+    return _brand_key(normalize_brand(brand))
+
+
 def _reason(reason: object) -> str:
     if not isinstance(reason, str):
         raise InvalidArgument(f"reason must be a str, got {type(reason).__name__}")
@@ -817,7 +824,7 @@ class ConsentLedger:
                 raise InvalidArgument(f"phone must be a str, got {type(phone).__name__}")
             bkey = brand_keys.get(brand) if type(brand) is str else None
             if bkey is None:
-                bkey = _brand_key(normalize_brand(brand))
+                bkey = _brand_part(brand) if type(brand) is str else normalize_brand(brand)
                 if type(brand) is str:
                     brand_keys[brand] = bkey
             keys.append(self._log_key(acct, phone_part(phone), bkey))

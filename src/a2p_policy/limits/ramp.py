@@ -86,6 +86,7 @@ _SECONDS_PER_DAY = 86_400.0
 _COUNTER_TTL = 2 * _SECONDS_PER_DAY + 3600.0
 #: Accounts whose last-seen ramp start and override a limiter remembers.
 _SEEN_SIZE = 16_384
+_NOTHING_SEEN: tuple[str | None, str | None] = (None, None)
 
 
 class RampMode(enum.Enum):
@@ -281,6 +282,7 @@ class RampUpLimiter:
         # The (start, override) values last seen per account: a reservation
         # is guarded by them (see _reserve_calendar), never trusts them.
         self._seen: dict[str, tuple[str | None, str | None]] = {}
+        self._keys: dict[str, tuple[str, str]] = {}
 
     def __repr__(self) -> str:
         return f"RampUpLimiter({self.schedule!r}, storage={self.storage!r})"
@@ -476,7 +478,13 @@ class RampUpLimiter:
     # with its own state (the engine's decisions: one snapshot, one commit).
     def calendar_keys(self, account: str) -> tuple[str, str]:
         """The keys of the ramp start and the override of ``account``."""
-        return self._key("start", account), self._key("override", account)
+        keys = self._keys.get(account)
+        if keys is None:
+            keys = self._key("start", account), self._key("override", account)
+            if len(self._keys) >= _SEEN_SIZE:
+                del self._keys[next(iter(self._keys))]
+            self._keys[account] = keys
+        return keys
 
     def counter_key(self, account: str, now: datetime) -> str:
         """The key of the day's counter (calendar mode) at ``now``."""
@@ -516,7 +524,7 @@ class RampUpLimiter:
         made again with them."""
         start_key, override_key = self.calendar_keys(account)
         counter = self.counter_key(account, now)
-        seen = [self._seen.get(account, (None, None))]
+        seen = [self._seen.get(account, _NOTHING_SEEN)]
 
         def step() -> Grant | _Conflict:
             start_raw, override_raw = seen[0]
@@ -529,12 +537,14 @@ class RampUpLimiter:
             )
             if not done.applied:
                 seen[0] = (done.current[0], done.current[1])
+                self.remember(account, *seen[0])
                 return CONFLICT
             return self.calendar_grant(done.granted, count, limit, done.used, day, resets_at)
 
-        grant = until_settled(step, what=f"ramp-up limit of account {account!r}")
-        self.remember(account, *seen[0])
-        return grant
+        first = step()
+        if not isinstance(first, _Conflict):
+            return first
+        return until_settled(step, what=f"ramp-up limit of account {account!r}")
 
     def remember(self, account: str, start_raw: str | None, override_raw: str | None) -> None:
         """Note the start and override last read for ``account`` (bounded:

@@ -44,7 +44,6 @@ Errors
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import re
@@ -328,6 +327,12 @@ _KEY_SPECIAL: Final = re.compile(
     "[%:{}*?\\[\\]\\\\\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a"
     "\u2028\u2029\u202f\u205f\u3000\ud800-\udfff]"
 )
+#: :data:`_KEY_SPECIAL` without ``:`` (the fast path of :func:`make_key`
+#: counts the separators instead).
+_KEY_SPECIAL_BUT_COLON: Final = re.compile(
+    "[%{}*?\\[\\]\\\\\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ud800-\udfff]"
+)
 #: Prefix of a part replaced by its digest (see :func:`make_key`). ``%`` is
 #: always followed by two upper-case hex digits in :func:`key_part`'s output,
 #: so ``%H`` cannot come out of it.
@@ -405,18 +410,21 @@ def make_key(*parts: str) -> str:
     ``%H``. A tuple that cannot fit even then raises InvalidArgument.
     """
     try:
-        size = len(":".join(parts))
+        joined = ":".join(parts)
     except TypeError:  # a part that is not text: refused by _build_key
         return _build_key(parts)
-    if size > MAX_KEY_LENGTH:  # long keys are not cached (bounded memory)
-        return _build_key(parts)
-    return _cached_key(*parts)
-
-
-@functools.lru_cache(maxsize=8192, typed=True)
-def _cached_key(*parts: str) -> str:
-    """:func:`make_key` of short keys seen recently: a pure function of its
-    parts (``typed``: a ``str`` subclass never hits a ``str``'s entry)."""
+    if (
+        0 < len(joined) <= MAX_KEY_LENGTH
+        and joined.count(":") == len(parts) - 1
+        and _KEY_SPECIAL_BUT_COLON.search(joined) is None
+        and "::" not in joined
+        and joined[0] != ":"
+        and joined[-1] != ":"
+        and all(type(p) is str for p in parts)
+    ):
+        # The common case: plain parts (no part empty, none with a character
+        # to escape, ":" only between parts) join unchanged.
+        return joined
     return _build_key(parts)
 
 

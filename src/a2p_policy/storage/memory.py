@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from typing import Final
 
 from a2p_policy.errors import InvalidArgument
@@ -293,50 +294,62 @@ class MemoryStorage(StorageBackend):
 
     def _commit(self, plan: CommitPlan) -> Committed:
         with self._lock:
-            for key, _ in plan.guards:
-                self._live(key)
-            current = [self._values.get(key) for key, _ in plan.guards]
-            if stale(current, plan.guards):
-                return Committed(False, 0, 0, [], current)
+            values = self._values
+            current: list[str | None] = []
+            if plan.guards:
+                for key, _ in plan.guards:
+                    self._live(key)
+                current = [values.get(key) for key, _ in plan.guards]
+                if stale(current, plan.guards):
+                    return Committed(False, 0, 0, [], current)
             granted = used = 0
             res = plan.reserve
             if res is not None:
                 self._live(res.key)
                 used = self._counters.get(res.key, 0)
                 granted = min(res.amount, max(0, res.limit - used))
-            # Every new hash value is computed (and range-checked) before any
+            # Every new hash is computed (and range-checked) before any
             # write: all or nothing.
-            hashes: dict[str, dict[str, int]] = {}
-            for key, field, fixed, per in plan.counts:
-                delta = fixed + per * granted
-                if key not in hashes:
-                    self._live(key)
-                    hashes[key] = dict(self._hashes.get(key, {}))
-                if delta:
-                    total = hashes[key].get(field, 0) + delta
-                    if not INT64_MIN <= total <= INT64_MAX:
-                        raise InvalidArgument(
-                            f"hash field {field!r} of {key!r} would leave the 64-bit range"
-                        )
-                    hashes[key][field] = total
-            if res is not None and granted:
+            hashes = self._new_hashes(plan.counts, granted) if plan.counts else {}
+            if granted:
+                assert res is not None
                 used += granted
                 self._counters[res.key] = used
                 self._expire(res.key, res.ttl)
             ttl = plan.put_ttl
             for key, value, rank in plan.puts:
                 if rank < 0 or rank < granted:
-                    self._values[key] = value
+                    values[key] = value
                     if ttl is None:
                         self._expiry.pop(key, None)
                     self._expire(key, ttl)
-            written = {key for key, field, fixed, per in plan.counts if fixed + per * granted}
-            for key in written:
-                self._hashes[key] = hashes[key]
-                self._expire(key, plan.count_ttl)
-            return Committed(
-                True, granted, used, [dict(hashes[key]) for key, *_ in plan.counts], current
-            )
+            for key, (fields, changed) in hashes.items():
+                if changed:
+                    self._hashes[key] = fields
+                    self._expire(key, plan.count_ttl)
+            counts = [dict(hashes[c[0]][0]) for c in plan.counts]
+            return Committed(True, granted, used, counts, current)
+
+    def _new_hashes(
+        self, entries: Sequence[tuple[str, str, int, int]], granted: int
+    ) -> dict[str, tuple[dict[str, int], bool]]:
+        """Each counted hash after the deltas, and whether it changed."""
+        hashes: dict[str, tuple[dict[str, int], bool]] = {}
+        for key, field, fixed, per in entries:
+            delta = fixed + per * granted
+            if key not in hashes:
+                self._live(key)
+                hashes[key] = (dict(self._hashes.get(key, {})), False)
+            if delta:
+                fields = hashes[key][0]
+                total = fields.get(field, 0) + delta
+                if not INT64_MIN <= total <= INT64_MAX:
+                    raise InvalidArgument(
+                        f"hash field {field!r} of {key!r} would leave the 64-bit range"
+                    )
+                fields[field] = total
+                hashes[key] = (fields, True)
+        return hashes
 
     # ------------------------------------------------------------ recency sets
     def _touch(self, key: str, member: str, at: float, window: float) -> int:

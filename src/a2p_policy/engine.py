@@ -15,6 +15,7 @@ docs/sources.md.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -119,10 +120,9 @@ class PolicyEngine:
         self._build_components()
         self._composers: dict[str, MessageComposer] = {}
         self._known_brands: set[tuple[str, str]] = set()
-        self._content_cache: dict[
-            tuple[str, str, bool, MessageKind],
-            tuple[ComposedMessage, Violation | None, tuple[Finding, ...]],
-        ] = {}
+        # Composition and lint are pure functions of these four and of the
+        # engine's fixed settings: remembered for the most recent ones.
+        self._content_cached = functools.lru_cache(maxsize=_CONTENT_CACHE_SIZE)(self._content)
 
     def _build_components(self) -> None:
         s, c = self.storage, self.clock
@@ -245,17 +245,15 @@ class PolicyEngine:
     ) -> tuple[ComposedMessage, Violation | None, tuple[Finding, ...]]:
         """Compose and lint; cached per distinct (brand, body, initial, kind):
         both are pure functions of these and of the engine's fixed settings."""
-        key = (msg.brand, msg.body, initial, msg.kind)
-        found = self._content_cache.get(key)
-        if found is not None:
-            return found
-        composed = self.composer(msg.brand).compose(msg.body, initial=initial, kind=msg.kind)
-        result = (composed, *_lint(self.linter, composed.body, msg.brand, initial))
         if len(msg.body) <= _CONTENT_CACHE_TEXT_LIMIT:
-            if len(self._content_cache) >= _CONTENT_CACHE_SIZE:
-                self._content_cache.clear()  # bounded: start over rather than grow
-            self._content_cache[key] = result
-        return result
+            return self._content_cached(msg.brand, msg.body, initial, msg.kind)
+        return self._content(msg.brand, msg.body, initial, msg.kind)
+
+    def _content(
+        self, brand: str, body: str, initial: bool, kind: MessageKind
+    ) -> tuple[ComposedMessage, Violation | None, tuple[Finding, ...]]:
+        composed = self.composer(brand).compose(body, initial=initial, kind=kind)
+        return (composed, *_lint(self.linter, composed.body, brand, initial))
 
     def remember_brand(self, account: str, brand: str) -> None:
         """Record that ``account`` sent as ``brand`` (for opt-outs without a brand)."""

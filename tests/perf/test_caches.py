@@ -283,7 +283,16 @@ def test_content_cache_is_bounded() -> None:
     engine = _engine()
     for i in range(_CONTENT_CACHE_SIZE + 10):
         engine.check(OutboundMessage("acct", SENDER, "+14155550100", f"note {i}", brand="Acme"))
-    assert 0 < len(engine._content_cache) <= _CONTENT_CACHE_SIZE
+    size = engine._content_cached.cache_info().currsize
+    assert size == _CONTENT_CACHE_SIZE  # full, never past its bound, never emptied
+    # the most recent body is still remembered
+    hits = engine._content_cached.cache_info().hits
+    engine.check(
+        OutboundMessage(
+            "acct", SENDER, "+14155550100", f"note {_CONTENT_CACHE_SIZE + 9}", brand="Acme"
+        )
+    )
+    assert engine._content_cached.cache_info().hits == hits + 1
 
 
 def test_capped_marketing_is_still_reserved_in_bulk() -> None:

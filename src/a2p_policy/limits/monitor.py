@@ -686,11 +686,14 @@ class RateMonitor:
         return not self.current(account).suspended
 
     def check(self, account: str, kind: object = "BULK") -> MonitorStatus:
-        """Like :meth:`status`, but an exempt ``kind`` never sees SUSPENDED
-        (it is reported as WARNING, with the suspension in ``reason``)."""
+        """The level a ``kind`` message of ``account`` meets now, with no side
+        effects (the look of the library's look/act pair, like
+        ``PolicyEngine.check``; :meth:`status` is the act: it stores a
+        suspension and notifies). An exempt ``kind`` never sees SUSPENDED (it
+        is reported as WARNING, with the suspension in ``reason``)."""
         check_account(account)
         name = _kind_name(kind)
-        st = self.status(account)
+        st = self.peek(account)
         if st.suspended and name in self.exempt_kinds:
             return attrs.evolve(
                 st, level=HealthLevel.WARNING, reason=f"{name} is exempt from: {st.reason}"

@@ -319,7 +319,7 @@ class QuietHours:
         blocked = self._blocked(zones, packs, when)
         if at_ts >= 0:
             if len(self._facts) >= _FACTS_CACHE_SIZE:
-                self._facts.clear()  # bounded: start over rather than grow
+                del self._facts[next(iter(self._facts))]  # bounded: the oldest minute goes
             self._facts[key] = (packs, cap, blocked)
         return cap, blocked
 

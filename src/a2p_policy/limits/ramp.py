@@ -44,7 +44,7 @@ import enum
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -283,6 +283,9 @@ class RampUpLimiter:
         # is guarded by them (see _reserve_calendar), never trusts them.
         self._seen: dict[str, tuple[str | None, str | None]] = {}
         self._keys: dict[str, tuple[str, str]] = {}
+        self._mode: _Mode = (
+            _CalendarMode(self) if schedule.mode is RampMode.CALENDAR else _LevelUnlockMode(self)
+        )
 
     def __repr__(self) -> str:
         return f"RampUpLimiter({self.schedule!r}, storage={self.storage!r})"
@@ -327,28 +330,13 @@ class RampUpLimiter:
         """The account's current limit (today's in calendar mode, the current
         level's in level-unlock mode, the override when one is set)."""
         check_account(account)
-        now = self._now()
-        if self.schedule.mode is RampMode.CALENDAR:
-            limit, _, _ = self._calendar_context(account, now)
-            return limit
-        state, override, _ = self._level_context(account, now)
-        return self._level_limit(state, override)
+        return self._mode.limit(account, self._now())
 
     def remaining(self, account: str) -> int:
         """How many more messages the account may send in the current window
         (0 while a level-unlock restriction lasts)."""
         check_account(account)
-        now = self._now()
-        if self.schedule.mode is RampMode.CALENDAR:
-            limit, _, key = self._calendar_context(account, now)
-            return max(0, limit - self.storage.get_counter(key))
-        state, override, _ = self._level_context(account, now)
-        if state.restricted_until is not None:
-            return 0
-        limit = self._level_limit(state, override)
-        if state.window_start is None:
-            return limit
-        return max(0, limit - self.storage.get_counter(self._level_counter(account, state)))
+        return self._mode.remaining(account, self._now())
 
     def reserve(self, account: str, count: int = 1) -> Grant:
         """Reserve ``count`` messages (an int >= 0; 0 only reads) for
@@ -360,61 +348,30 @@ class RampUpLimiter:
         now = self.clock.now()
         if type(now) is not datetime or now.tzinfo is not UTC:
             now = ensure_aware(now, "clock.now()")
-        if self.schedule.mode is RampMode.CALENDAR:
-            return self._reserve_calendar(account, count, now)
-        return self._reserve_level(account, count, now)
+        return self._mode.reserve(account, count, now)
 
-    def peek(self, account: str, count: int = 1) -> Grant:
+    def check(self, account: str, count: int = 1) -> Grant:
         """What :meth:`reserve` of ``count`` would answer now, without
-        reserving anything or writing any state (for dry runs)."""
+        reserving anything or writing any state (for dry runs): the look of
+        the look/act pair (``check``/``reserve``)."""
         check_account(account)
         check_count(count)
-        now = self._now()
-        if self.schedule.mode is RampMode.CALENDAR:
-            limit, day, key = self._calendar_context(account, now)
-            used = self.storage.get_counter(key)
-            granted = min(count, max(0, limit - used))
-            return Grant(
-                granted=granted,
-                denied=count - granted,
-                limit=limit,
-                used=used + granted,
-                resets_at=next_local_midnight(now, self.schedule.zone),
-                level=min(day, self.schedule.steady_level),
-            )
-        state, override, _ = self._level_context(account, now)
-        limit = self._level_limit(state, override)
-        if state.restricted_until is not None:
-            until = datetime.fromtimestamp(state.restricted_until, UTC)
-            used = self.storage.get_counter(self._level_counter(account, state))
-            return Grant(0, count, limit, used, until, state.level, until)
-        used = (
-            0
-            if state.window_start is None
-            else self.storage.get_counter(self._level_counter(account, state))
-        )
-        granted = min(count, max(0, limit - used))
-        start = state.window_start if state.window_start is not None else now.timestamp()
-        window_end = datetime.fromtimestamp(start + _SECONDS_PER_DAY, UTC)
-        return Grant(granted, count - granted, limit, used + granted, window_end, state.level)
+        return self._mode.peek(account, count, self._now())
+
+    #: The former name of :meth:`check`.
+    peek = check
 
     def release(self, account: str, count: int = 1) -> int:
         """Give back ``count`` reserved messages that never left (current
         window only; an int >= 0). Returns the window's count afterwards."""
         check_account(account)
         check_count(count)
-        now = self._now()
-        if self.schedule.mode is RampMode.CALENDAR:
-            _, _, key = self._calendar_context(account, now)
-            return self.storage.release(key, count)
-        state, _, _ = self._level_context(account, now)
-        if state.window_start is None:
-            return 0
-        key = self._level_counter(account, state)
-        if state.restricted_until is not None:
-            # The level was completed: its window is closed for good.
-            return self.storage.get_counter(key)
-        return self.storage.release(key, count)
+        return self._mode.release(account, count, self._now())
+
+    def level(self, account: str) -> int:
+        """The account's current level-unlock level (1-based)."""
+        check_account(account)
+        return _LevelUnlockMode(self)._level_context(account, self._now())[0].level
 
     # ------------------------------------------------------------ calendar mode
     def _parse_start(self, raw: str | None) -> date | None:
@@ -461,11 +418,6 @@ class RampUpLimiter:
         ends = next_local_midnight(now, zone)
         self._day_cache = (begins, ends, today, today.isoformat())
         return today, today.isoformat(), ends
-
-    def _calendar_context(self, account: str, now: datetime) -> tuple[int, int, str]:
-        """(limit, day, counter key) for ``now``."""
-        limit, day, key, _ = self._calendar(account, now)
-        return limit, day, key
 
     def _calendar(self, account: str, now: datetime) -> tuple[int, int, str, datetime]:
         """(limit, day, counter key, resets_at) for ``now``: one storage read."""
@@ -554,12 +506,105 @@ class RampUpLimiter:
             del seen[next(iter(seen))]
         seen[account] = (start_raw, override_raw)
 
-    # ------------------------------------------------------------ level-unlock mode
-    def level(self, account: str) -> int:
-        """The account's current level-unlock level (1-based)."""
-        check_account(account)
-        state, _, _ = self._level_context(account, self._now())
-        return state.level
+
+class _Mode(Protocol):
+    """How a :class:`RampUpLimiter` counts and limits in one
+    :class:`RampMode`: the strategy each public method delegates to."""
+
+    def limit(self, account: str, now: datetime) -> int: ...
+
+    def remaining(self, account: str, now: datetime) -> int: ...
+
+    def reserve(self, account: str, count: int, now: datetime) -> Grant: ...
+
+    def peek(self, account: str, count: int, now: datetime) -> Grant: ...
+
+    def release(self, account: str, count: int, now: datetime) -> int: ...
+
+
+class _CalendarMode:
+    """:data:`RampMode.CALENDAR`: one counter per local day; the day's limit
+    from the ramp start (or the override)."""
+
+    def __init__(self, ramp: RampUpLimiter) -> None:
+        self.ramp = ramp
+
+    def limit(self, account: str, now: datetime) -> int:
+        return self.ramp._calendar(account, now)[0]
+
+    def remaining(self, account: str, now: datetime) -> int:
+        limit, _, key, _ = self.ramp._calendar(account, now)
+        return max(0, limit - self.ramp.storage.get_counter(key))
+
+    def reserve(self, account: str, count: int, now: datetime) -> Grant:
+        return self.ramp._reserve_calendar(account, count, now)
+
+    def peek(self, account: str, count: int, now: datetime) -> Grant:
+        ramp = self.ramp
+        limit, day, key, resets_at = ramp._calendar(account, now)
+        used = ramp.storage.get_counter(key)
+        granted = min(count, max(0, limit - used))
+        return ramp.calendar_grant(granted, count, limit, used + granted, day, resets_at)
+
+    def release(self, account: str, count: int, now: datetime) -> int:
+        return self.ramp.storage.release(self.ramp.counter_key(account, now), count)
+
+
+class _LevelUnlockMode:
+    """:data:`RampMode.LEVEL_UNLOCK`: a level's limit per 24 h window; a
+    level completed within its window restricts sending for 24 h, then
+    unlocks the next level. The level state is one JSON value changed only
+    by compare-and-set."""
+
+    def __init__(self, ramp: RampUpLimiter) -> None:
+        self.ramp = ramp
+        self.storage = ramp.storage
+        self.schedule = ramp.schedule
+        self._key = ramp._key
+        self._parse_override = ramp._parse_override
+
+    def limit(self, account: str, now: datetime) -> int:
+        state, override, _ = self._level_context(account, now)
+        return self._level_limit(state, override)
+
+    def remaining(self, account: str, now: datetime) -> int:
+        state, override, _ = self._level_context(account, now)
+        if state.restricted_until is not None:
+            return 0
+        limit = self._level_limit(state, override)
+        if state.window_start is None:
+            return limit
+        return max(0, limit - self.storage.get_counter(self._level_counter(account, state)))
+
+    def reserve(self, account: str, count: int, now: datetime) -> Grant:
+        return self._reserve_level(account, count, now)
+
+    def peek(self, account: str, count: int, now: datetime) -> Grant:
+        state, override, _ = self._level_context(account, now)
+        limit = self._level_limit(state, override)
+        if state.restricted_until is not None:
+            until = datetime.fromtimestamp(state.restricted_until, UTC)
+            used = self.storage.get_counter(self._level_counter(account, state))
+            return Grant(0, count, limit, used, until, state.level, until)
+        used = (
+            0
+            if state.window_start is None
+            else self.storage.get_counter(self._level_counter(account, state))
+        )
+        granted = min(count, max(0, limit - used))
+        start = state.window_start if state.window_start is not None else now.timestamp()
+        window_end = datetime.fromtimestamp(start + _SECONDS_PER_DAY, UTC)
+        return Grant(granted, count - granted, limit, used + granted, window_end, state.level)
+
+    def release(self, account: str, count: int, now: datetime) -> int:
+        state, _, _ = self._level_context(account, now)
+        if state.window_start is None:
+            return 0
+        key = self._level_counter(account, state)
+        if state.restricted_until is not None:
+            # The level was completed: its window is closed for good.
+            return self.storage.get_counter(key)
+        return self.storage.release(key, count)
 
     def _level_limit(self, state: _LevelState, override: int | None) -> int:
         if override is not None:

@@ -112,7 +112,8 @@ def read_batch(
     counter (calendar mode), and the DND and consent logs."""
     monitor, ramp = engine.monitor, engine.ramp
     kept_key = monitor.kept_key(account)
-    values = [kept_key, *(conversation_key(m) for m in chunk)]
+    marker_keys = [conversation_key(m) for m in chunk]
+    values = [kept_key, *marker_keys]
     counters: list[str] = []
     calendar = ramp.schedule.mode is RampMode.CALENDAR
     if calendar:
@@ -136,6 +137,7 @@ def read_batch(
         entries=engine.dnd.entries_from(snap.logs[:n], now),
         states=engine.consent.states_from(snap.logs[n:]),
         markers=snap.values[1 : n + 1],
+        marker_keys=marker_keys,
         sender_cache=sender_cache,
         guards=guards,
         used=snap.counters[0] if counters else 0,
@@ -287,7 +289,10 @@ def settle(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> s
         _refresh(engine, batch, candidates, done.current)
         return CONFLICT
 
-    done, ramped = until_settled(step, what=f"decision state of account {batch.account!r}")
+    first = step()
+    if isinstance(first, _Conflict):
+        first = until_settled(step, what=f"decision state of account {batch.account!r}")
+    done, ramped = first
     engine.ramp.remember(batch.account, batch.guards[1][1], batch.guards[2][1])
     grant = _calendar_grant(engine, batch, len(ramped), done)
     note = apply_grant(engine, candidates, ramped, grant)
@@ -308,7 +313,7 @@ def _plan(
         if reserve and engine.ramped(c.msg):
             rank = len(ramped)
             ramped.append(c)
-        puts.append((conversation_key(c.msg), _marker(stamp, batch.states[c.pos]), rank))
+        puts.append((batch.marker_keys[c.pos], _marker(stamp, batch.states[c.pos]), rank))
     reservation = None
     if ramped:
         start_raw, override_raw = batch.guards[1][1], batch.guards[2][1]

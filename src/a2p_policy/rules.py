@@ -92,6 +92,8 @@ class Batch:
     entries: list[DndEntry | None]
     states: list[ConsentState | None]
     markers: list[str | None]
+    #: The keys of ``markers`` (one per message).
+    marker_keys: list[str]
     sender_cache: dict[str, Violation | None]
     quiet_memo: dict[tuple[object, ...], QuietHoursResult] = attrs.field(factory=dict)
     #: (key, value read) of the values the decision depends on beyond its

@@ -484,6 +484,8 @@ class RateMonitor:
         #: (account, kept value) -> the status it holds (parsed once).
         self._kept_cache: dict[tuple[str, str], MonitorStatus] = {}
         self._config = _fingerprint(thresholds, window, min_volume)
+        self._kept_keys: dict[str, str] = {}
+        self._counts_keys: dict[str, tuple[str, str]] = {}
         #: Account ids already checked (a pure check of the string).
         self._accounts: set[str] = set()
 
@@ -510,7 +512,13 @@ class RateMonitor:
         """The key of the account's kept level (see :meth:`current`). It names
         the monitor's configuration: monitors with other thresholds, minimum
         volume or window sharing a store keep their own."""
-        return self._key("level", account, self._config)
+        key = self._kept_keys.get(account)
+        if key is None:
+            key = self._key("level", account, self._config)
+            if len(self._kept_keys) >= _KEPT_CACHE_SIZE:
+                del self._kept_keys[next(iter(self._kept_keys))]
+            self._kept_keys[account] = key
+        return key
 
     def _span(self, now: datetime) -> tuple[str, datetime]:
         """(bucket of ``now``, start of the window containing ``now``)."""
@@ -577,7 +585,15 @@ class RateMonitor:
 
     def counts_key(self, account: str, now: datetime) -> str:
         """The key of the hash of counts of the bucket holding ``now``."""
-        return self._key("counts", account, self._span(now)[0])
+        bucket = self._span(now)[0]
+        found = self._counts_keys.get(account)
+        if found is not None and found[0] == bucket:
+            return found[1]
+        key = self._key("counts", account, bucket)
+        if account not in self._counts_keys and len(self._counts_keys) >= _KEPT_CACHE_SIZE:
+            del self._counts_keys[next(iter(self._counts_keys))]
+        self._counts_keys[account] = (bucket, key)
+        return key
 
     def counted(
         self,

@@ -283,6 +283,7 @@ class RampUpLimiter:
         # is guarded by them (see _reserve_calendar), never trusts them.
         self._seen: dict[str, tuple[str | None, str | None]] = {}
         self._keys: dict[str, tuple[str, str]] = {}
+        self._counters: dict[str, tuple[str, str]] = {}
         self._mode: _Mode = (
             _CalendarMode(self) if schedule.mode is RampMode.CALENDAR else _LevelUnlockMode(self)
         )
@@ -440,7 +441,15 @@ class RampUpLimiter:
 
     def counter_key(self, account: str, now: datetime) -> str:
         """The key of the day's counter (calendar mode) at ``now``."""
-        return self._key("count", account, self._local_day(now)[1])
+        iso = self._local_day(now)[1]
+        found = self._counters.get(account)
+        if found is not None and found[0] == iso:
+            return found[1]
+        key = self._key("count", account, iso)
+        if account not in self._counters and len(self._counters) >= _SEEN_SIZE:
+            del self._counters[next(iter(self._counters))]
+        self._counters[account] = (iso, key)
+        return key
 
     def calendar_limit(
         self, now: datetime, start_raw: str | None, override_raw: str | None

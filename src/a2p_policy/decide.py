@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from a2p_policy.consent import ConsentState
+from a2p_policy.consent import ConsentView
 from a2p_policy.errors import InvalidArgument, StorageError
 from a2p_policy.findings import Severity
 from a2p_policy.limits import Grant, RampMode
@@ -135,7 +135,7 @@ def read_batch(
         commit=commit,
         status=monitor.current_from(account, snap.values[0], commit=commit, now=now),
         entries=engine.dnd.entries_from(snap.logs[:n], now),
-        states=engine.consent.states_from(snap.logs[n:]),
+        states=engine.consent.views_from(snap.logs[n:]),
         markers=snap.values[1 : n + 1],
         marker_keys=marker_keys,
         sender_cache=sender_cache,
@@ -394,7 +394,7 @@ def decision_of(c: Candidate) -> Decision:
     )
 
 
-def _marker(stamp: str, consent: ConsentState | None) -> str:
+def _marker(stamp: str, consent: ConsentView | None) -> str:
     return f"{stamp}|{consent.version if consent is not None else -1}"
 
 

@@ -24,7 +24,7 @@ from a2p_policy import decide as _decide
 from a2p_policy import feedback as _feedback
 from a2p_policy.clock import Clock, SystemClock, ensure_aware
 from a2p_policy.compose import ComposedMessage, MessageComposer
-from a2p_policy.consent import ConsentLedger, ConsentState
+from a2p_policy.consent import ConsentLedger, ConsentState, ConsentView
 from a2p_policy.consent.record import ConsentScope
 from a2p_policy.content import ContentLinter, SnowshoeDetector
 from a2p_policy.dnd import DndManager
@@ -218,7 +218,9 @@ class PolicyEngine:
         """The engine clock's time (aware)."""
         return ensure_aware(self.clock.now(), "clock.now()")
 
-    def is_initial(self, marker: str | None, consent: ConsentState | None, now: datetime) -> bool:
+    def is_initial(
+        self, marker: str | None, consent: ConsentView | ConsentState | None, now: datetime
+    ) -> bool:
         """Initial: no outbound message to this contact since the consent was
         last granted (the marker keeps the consent version it was sent under),
         or the conversation expired."""

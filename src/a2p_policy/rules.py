@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import attrs
 
 from a2p_policy.compose import ComposedMessage
-from a2p_policy.consent import ConsentState
+from a2p_policy.consent import ConsentView
 from a2p_policy.dnd import DndEntry, DndKind
 from a2p_policy.errors import ConfigurationError
 from a2p_policy.findings import Finding
@@ -90,7 +90,7 @@ class Batch:
     commit: bool
     status: MonitorStatus
     entries: list[DndEntry | None]
-    states: list[ConsentState | None]
+    states: list[ConsentView | None]
     markers: list[str | None]
     #: The keys of ``markers`` (one per message).
     marker_keys: list[str]
@@ -152,16 +152,15 @@ def consent_rule(engine: PolicyEngine, batch: Batch, c: Candidate) -> Violation 
         return Violation(
             "consent.missing", f"no consent on record for {msg.to} with brand {msg.brand!r}"
         )
-    record = state.record
-    if record is None:
+    if not state.granted:
         when = state.revoked_at.isoformat() if state.revoked_at else "earlier"
         return Violation("consent.revoked", f"{msg.to} revoked consent for {msg.brand!r} ({when})")
-    if msg.use_case not in record.scopes:
+    if msg.use_case not in state.scopes:
         return Violation(
             "consent.scope",
-            f"consent covers {sorted(u.value for u in record.scopes)}, not {msg.use_case.value}",
+            f"consent covers {sorted(u.value for u in state.scopes)}, not {msg.use_case.value}",
         )
-    if msg.use_case is UseCase.MARKETING and not record.express:
+    if msg.use_case is UseCase.MARKETING and not state.express:
         return Violation(
             "consent.not_express",
             "marketing needs express consent (a stand-alone affirmative agreement)",

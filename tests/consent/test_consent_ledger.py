@@ -228,8 +228,11 @@ def test_events_are_versioned_json(ledger: ConsentLedger) -> None:
     ledger.grant(make_record())
     entries = ledger.storage.read(f"consent:log:{PHONE}:acme")
     assert len(entries) == 1
-    data = json.loads(entries[0][1])
-    assert data["format"] == 2
+    header, _, body = entries[0][1].partition("\n")
+    # Format 3: a header of what a decision reads, then the JSON.
+    assert header == "@3|1|0|ACCOUNT_NOTIFICATIONS|"
+    data = json.loads(body)
+    assert data["format"] == 3
     assert data["kind"] == "GRANT"
     assert data["phone"] == PHONE
     # Compact: the state's record is the event's, written once; no nulls.

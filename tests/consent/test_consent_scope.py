@@ -139,7 +139,7 @@ def test_account_is_stored_once_per_entry(storage: MemoryStorage, ledger: Consen
     ledger.grant(record("tenant-a"))
     entries = storage.read("consent:alog:tenant-a:+14155550123:joe's pizza")
     assert len(entries) == 1
-    data = json.loads(entries[0][1])
+    data = json.loads(entries[0][1].partition("\n")[2])
     assert data["account"] == "tenant-a"
     assert "account" not in data["record"]
 

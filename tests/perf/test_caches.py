@@ -168,8 +168,10 @@ def test_corrupt_stored_records_are_refused(change: dict[str, object]) -> None:
     _, raw = storage.read(key)[-1]
     import json
 
-    data = json.loads(raw)
-    assert data["state"]["record"] == "event"  # format 2: written once, in the event
+    header, _, body = raw.partition("\n")
+    assert header.startswith("@3|")
+    data = json.loads(body)
+    assert data["state"]["record"] == "event"  # written once, in the event
     data["record"].update(change)
     corrupt = MemoryStorage()
     corrupt.append(key, json.dumps(data))

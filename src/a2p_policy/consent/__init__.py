@@ -12,6 +12,7 @@ from a2p_policy.consent.ledger import (
     ConsentLedger,
     ConsentProof,
     ConsentState,
+    ConsentView,
     ProofItem,
 )
 from a2p_policy.consent.record import ConsentRecord, ConsentScope, ConsentSource
@@ -26,6 +27,7 @@ __all__ = [
     "ConsentScope",
     "ConsentSource",
     "ConsentState",
+    "ConsentView",
     "OptInMethod",
     "ProofItem",
     "UseCase",

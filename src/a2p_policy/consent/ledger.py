@@ -78,13 +78,19 @@ __all__ = [
     "ConsentLedger",
     "ConsentProof",
     "ConsentState",
+    "ConsentView",
     "ProofItem",
 ]
 
-#: Version of the JSON format of stored events.
-EVENT_FORMAT: Final = 2
-#: Formats this version reads (1: the first, verbose one; 2: compact).
-READABLE_FORMATS: Final = frozenset({1, 2})
+#: Version of the format of stored events.
+EVENT_FORMAT: Final = 3
+#: Formats this version reads (1: the first, verbose one; 2: compact JSON;
+#: 3: format 2 after a one-line header of what a decision reads, see
+#: :class:`ConsentView`).
+READABLE_FORMATS: Final = frozenset({1, 2, 3})
+#: The start of a format-3 entry: ``@3|granted|express|scopes|revoked_at``
+#: and a newline, then the JSON.
+_HEADER: Final = "@3|"
 #: How many times a change is recomputed after losing an append race.
 MAX_ATTEMPTS: Final = 500
 #: Longest reason kept with an event (longer ones are cut, never refused:
@@ -430,7 +436,18 @@ def _encode(event: ConsentEvent, state: ConsentState) -> str:
     if state.revoked_record is not None:
         st["revoked_record"] = _record_out(state.revoked_record, phone, brand, account)
     data["state"] = st
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return _header(state) + json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _header(state: ConsentState) -> str:
+    """The format-3 header of an entry holding ``state``: what a decision
+    reads, decoded without parsing the JSON (:func:`_view`)."""
+    record = state.record
+    revoked = state.revoked_at.isoformat() if state.revoked_at is not None else ""
+    if record is None:
+        return f"{_HEADER}0|0||{revoked}\n"
+    scopes = ",".join(sorted(u.value for u in record.scopes))
+    return f"{_HEADER}1|{int(record.express)}|{scopes}|{revoked}\n"
 
 
 #: Entries whose decoded event and state are kept (history, changes).
@@ -462,11 +479,71 @@ def _decode_state(version: int, raw: str) -> ConsentState:
     return _decode_entry(version, raw, with_event=False)[1]
 
 
+@attrs.frozen(slots=True)
+class ConsentView:
+    """What a decision reads of a consent state: whether a grant is in
+    force, its scopes and whether it is express, when it was revoked, and
+    the state's version. Decoded from a format-3 entry's header without
+    parsing its JSON, so a decision's cost does not depend on how many
+    contacts a decode cache could hold (:meth:`ConsentLedger.views_from`)."""
+
+    version: int
+    granted: bool
+    express: bool
+    scopes: frozenset[UseCase]
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, state: ConsentState) -> ConsentView:
+        record = state.record
+        if record is None:
+            return cls(state.version, False, False, frozenset(), state.revoked_at)
+        return cls(state.version, True, record.express, record.scopes, state.revoked_at)
+
+
+def _view(version: int, raw: str) -> ConsentView:
+    """The decision's view of a stored entry: from the header (format 3),
+    else from the decoded state (older formats, cached)."""
+    if not raw.startswith(_HEADER):
+        return ConsentView.of(_decode_state(version, raw))
+    end = raw.find("\n")
+    parts = raw[len(_HEADER) : end].split("|")
+    if end < 0 or len(parts) != 4 or parts[0] not in "01" or parts[1] not in "01":
+        raise StorageError(f"corrupt consent entry header (version {version}): {raw[:80]!r}")
+    granted, express, scopes, revoked = parts
+    return ConsentView(
+        version,
+        granted == "1",
+        express == "1",
+        _scopes(scopes, version),
+        _parse_header_time(revoked, version),
+    )
+
+
+@lru_cache(maxsize=256)
+def _scopes(text: str, version: int) -> frozenset[UseCase]:
+    try:
+        return frozenset(UseCase(name) for name in text.split(",")) if text else frozenset()
+    except ValueError as exc:
+        raise StorageError(f"corrupt consent scopes (version {version}): {text[:80]!r}") from exc
+
+
+def _parse_header_time(text: str, version: int) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return _parse_time(text)
+    except (ValueError, TypeError, ConsentError) as exc:
+        raise StorageError(f"corrupt consent time (version {version}): {text[:40]!r}") from exc
+
+
 def _decode_entry(
     version: int, raw: str, *, with_event: bool
 ) -> tuple[ConsentEvent | None, ConsentState]:
-    """Decode a stored entry, format 1 or 2; the event only when asked."""
+    """Decode a stored entry, format 1, 2 or 3; the event only when asked."""
     try:
+        if raw.startswith(_HEADER):
+            raw = raw[raw.index("\n") + 1 :]
         data = json.loads(raw)
         fmt = data.get("format") if isinstance(data, dict) else None
         if fmt not in READABLE_FORMATS:
@@ -806,6 +883,13 @@ class ConsentLedger:
     def states_from(lasts: Sequence[LogEntry | None]) -> list[ConsentState | None]:
         """:meth:`states` from the last log entries read at :meth:`log_keys`."""
         return [None if last is None else _decode_state(last[0], last[1]) for last in lasts]
+
+    @staticmethod
+    def views_from(lasts: Sequence[LogEntry | None]) -> list[ConsentView | None]:
+        """The :class:`ConsentView` of the last log entries read at
+        :meth:`log_keys`: what a decision reads, without building the full
+        states (corrupt entries raise StorageError)."""
+        return [None if last is None else _view(last[0], last[1]) for last in lasts]
 
     def _state_keys(
         self,

@@ -31,6 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests._storage_params import BackendFactory, open_backend, storage_params
+from tests.contract.test_concurrency import _close, _instances, _run
 
 from a2p_policy.errors import InvalidArgument
 from a2p_policy.storage.base import CommitPlan, Committed, Reservation, Storage
@@ -248,3 +249,53 @@ def test_commit_counts_exactly_like_the_model(
     else:
         assert s.commit(plan) == want
         assert s.get_counts([h, other]) == model.get_counts([h, other])
+
+
+# ------------------------------------------------------------------ races
+
+RACERS = 6
+ROUNDS = 20
+
+
+@pytest.mark.parametrize("factory", storage_params())
+def test_racing_decisions_lose_no_update(factory: BackendFactory, tmp_path: Path) -> None:
+    """Threads each read a value with ``snapshot`` and commit its successor
+    guarded by what they read (starting from an absent value), reserving one
+    unit of a limited counter and counting in a hash: every applied commit is
+    seen exactly once in the value, the counter and the hash, and two keys
+    guarded and written in opposite orders never deadlock."""
+    stores = _instances(factory, tmp_path, RACERS)
+    limit = RACERS * ROUNDS // 3
+    applied: list[int] = []
+
+    def racer(s: Storage, flip: bool) -> Callable[[], None]:
+        def work() -> None:
+            for _ in range(ROUNDS):
+                for _attempt in range(2000):
+                    found = s.snapshot(["seq", "other"]).values
+                    n = int(found[0] or 0)
+                    guards = [("seq", found[0]), ("other", found[1])]
+                    puts = [("seq", str(n + 1), -1), ("other", str(n + 1), 0)]
+                    plan = CommitPlan(
+                        guards=guards[::-1] if flip else guards,
+                        reserve=Reservation("day", 1, limit),
+                        puts=puts if flip else puts[::-1],
+                        counts=[("h", "commits", 1, 0), ("h", "granted", 0, 1)],
+                    )
+                    if s.commit(plan).applied:
+                        applied.append(1)
+                        break
+
+        return work
+
+    try:
+        _run([racer(s, i % 2 == 1) for i, s in enumerate(stores)])
+        s = stores[0]
+        total = len(applied)
+        assert total == RACERS * ROUNDS
+        assert s.get("seq") == str(total)
+        assert s.get_counter("day") == limit
+        assert s.get_counts(["h"]) == [{"commits": total, "granted": limit}]
+        assert s.get("other") == str(limit)  # the last granted rank-0 put
+    finally:
+        _close(stores)

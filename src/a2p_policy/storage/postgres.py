@@ -16,6 +16,13 @@ PostgreSQL, see docs/architecture.md and "Pitfalls others hit").
   without ``expect_version`` that lost simply runs again.
 * ``touch`` keeps a set as one ``jsonb`` row (member -> last seen), updated
   under the upsert's row lock, so the returned count is exact.
+* ``snapshot`` is one ``UNION ALL`` over the value, log and counter tables
+  (one statement, so one consistent snapshot); ``commit`` is one call of the
+  ``a2p_commit`` function (migration 0002): it locks the guarded and written
+  value rows in key order (an absent key gets an already-expired placeholder
+  row, so a concurrent insert waits), runs the ``reserve`` statement, the
+  ranked puts and the counts (``numeric``, range-checked), and raises on a
+  count leaving the 64-bit range: the whole call rolls back.
 
 Schema
     Created by versioned migrations shipped as package data

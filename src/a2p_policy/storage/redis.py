@@ -26,6 +26,17 @@ Keys
     :meth:`RedisStorage.delete` is one ``DEL`` and each script touches one
     slot. ``prefix`` (URI option, default ``a2p:``) namespaces a deployment.
 
+Decisions
+    :meth:`RedisStorage.snapshot` is one script (``snapshot.lua``: every
+    value, the last entry of every log, every counter) and
+    :meth:`RedisStorage.commit` another (``commit.lua``: guards, reservation,
+    ranked puts, counts). A script is not rolled back, so ``commit.lua``
+    checks everything that can fail (a malformed stored number, a hash field
+    leaving the signed 64-bit range) before its first write; it computes the
+    counts exactly on decimal limbs (Lua numbers are doubles) and writes them
+    with ``HSET``. Every key is passed in ``KEYS``: on a cluster, the keys of
+    one decision must share a slot through the caller's own key layout.
+
 Multi-key operations and Redis Cluster
     ``get_many``, ``get_counts``, ``last_many`` and ``put_many`` send one
     command or script per *slot group* of keys, all in one pipeline (one round

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from tests._storage_params import BackendFactory, open_backend, storage_params
 from tests.contract.test_concurrency import _close, _instances, _run
 
-from a2p_policy.errors import InvalidArgument
+from a2p_policy.errors import InvalidArgument, StorageError
 from a2p_policy.storage.base import CommitPlan, Committed, Reservation, Storage
 from a2p_policy.storage.memory import MemoryStorage
 
@@ -299,3 +299,56 @@ def test_racing_decisions_lose_no_update(factory: BackendFactory, tmp_path: Path
         assert s.get("other") == str(limit)  # the last granted rank-0 put
     finally:
         _close(stores)
+
+
+# ------------------------------------------------------------------ stored garbage
+
+
+def _corrupt(s: Any, kind: str) -> None:
+    """Store a malformed counter ``day`` or hash field ``h``/``n`` behind the
+    backend's back."""
+    if hasattr(s, "_redis"):
+        from a2p_policy.storage.redis import redis_key
+
+        if kind == "counter":
+            s._redis.set(redis_key(s._prefix, "day", "#c"), "12abc")
+        else:
+            s._redis.hset(redis_key(s._prefix, "h", "#h"), "n", "1.5")
+        return
+    with s._pool.connection() as conn:
+        if kind == "counter":
+            conn.execute("UPDATE a2p_counters SET value = -1000 WHERE key = 'day'")
+        else:
+            conn.execute("""UPDATE a2p_hashes SET fields = '{"n": "abc"}' WHERE key = 'h'""")
+
+
+@pytest.mark.parametrize("kind", ["counter", "count"])
+def test_commit_over_stored_garbage_fails_closed_and_writes_nothing(
+    server_storage: Storage, kind: str
+) -> None:
+    """A malformed stored counter or hash field makes the whole commit raise
+    StorageError (never a grant), naming the key, with nothing written."""
+    s = server_storage
+    s.reserve("day", 1, 10)
+    s.add_counts("h", {"n": 1})
+    _corrupt(s, kind)
+    plan = CommitPlan(
+        guards=[("g", None)],
+        reserve=Reservation("day", 1, 10),
+        puts=[("m", "v", -1)],
+        counts=[("other", "x", 1, 0), ("h", "n", 1, 0)],
+    )
+    with pytest.raises(StorageError, match="day" if kind == "counter" else "'h'"):
+        s.commit(plan)
+    assert s.get_many(["g", "m"]) == [None, None]
+    assert s.get_counts(["other"]) == [{}]
+
+
+def test_commit_overflow_names_the_field(server_storage: Storage) -> None:
+    s = server_storage
+    s.add_counts("h", {"n": INT64_MIN + 2})
+    plan = CommitPlan(puts=[("m", "v", -1)], counts=[("h", "n", -1, 0), ("h", "n", -2, 0)])
+    with pytest.raises(InvalidArgument, match=r"'n'|n of h"):
+        s.commit(plan)
+    assert s.get_counts(["h"]) == [{"n": INT64_MIN + 2}]
+    assert s.get("m") is None

@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any, Final, cast
@@ -130,6 +131,8 @@ _SCRIPT_NAMES: Final = (
     "commit",
 )
 _MALFORMED: Final = "A2P_MALFORMED"
+#: The commit script's errors about its i-th count entry.
+_ENTRY: Final = re.compile(r"(A2P_MALFORMED|A2P_RANGE) count (\d+)")
 #: Options that must be positive, finite numbers of seconds.
 _SECONDS_OPTIONS: Final = ("socket_timeout", "socket_connect_timeout")
 
@@ -513,7 +516,13 @@ class RedisStorage(StorageBackend):
             [k for k, _, _ in plan.puts],
             [k for k, *_ in plan.counts],
         )
-        applied, granted, used, counts, current = self._script("commit", named, keys, args)
+        try:
+            applied, granted, used, counts, current = self._script("commit", named, keys, args)
+        except A2PPolicyError as exc:
+            named_error = _commit_error(exc, plan)
+            if named_error is None:
+                raise
+            raise named_error from exc
         current = cast("list[str | None]", current)
         if not int(applied):
             return Committed(False, 0, 0, [], current)
@@ -563,6 +572,20 @@ class RedisStorage(StorageBackend):
         kw = self._redis.get_connection_kwargs()
         where = kw.get("path") or f"{kw.get('host')}:{kw.get('port')}/{kw.get('db', 0)}"
         return f"{where!r}, prefix={self._prefix!r}"
+
+
+def _commit_error(exc: A2PPolicyError, plan: CommitPlan) -> A2PPolicyError | None:
+    """The commit script's error naming the port key (and field) it is about."""
+    text = str(exc)
+    if "A2P_MALFORMED counter" in text and plan.reserve is not None:
+        return StorageError(f"malformed counter stored at {plan.reserve.key!r} (during commit)")
+    found = _ENTRY.search(text)
+    if found is None or not 0 < int(found.group(2)) <= len(plan.counts):
+        return None
+    key, field, _, _ = plan.counts[int(found.group(2)) - 1]
+    if found.group(1) == "A2P_MALFORMED":
+        return StorageError(f"malformed count stored at {key!r} field {field!r} (during commit)")
+    return InvalidArgument(f"hash field {field!r} of {key!r} would leave the 64-bit range")
 
 
 def _first(*groups: list[str]) -> str | None:

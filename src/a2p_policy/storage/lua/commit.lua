@@ -6,6 +6,8 @@
 -- then has_expected ('0'/'1'), expected per guard; value, rank per put;
 -- field, fixed, per_granted per count entry (decimal 64-bit integers).
 -- Returns {applied, granted, used, {HGETALL per count entry}, {guard values}}.
+-- Errors: 'A2P_MALFORMED counter' (the reserved counter), 'A2P_MALFORMED
+-- count <i>' and 'A2P_RANGE count <i> ...' (the i-th count entry).
 --
 -- A script is not rolled back, so everything that can fail (a malformed
 -- stored counter or count, a hash field leaving the signed 64-bit range) is
@@ -159,12 +161,12 @@ for i = 1, nc do
       cur = ZERO
       if raw then
         cur = stored(raw)
-        if not cur then return redis.error_reply('A2P_MALFORMED count') end
+        if not cur then return redis.error_reply('A2P_MALFORMED count ' .. i) end
       end
     end
     local total = add(cur, delta)
     if cmp(total, MAX) > 0 or cmp(total, MIN) < 0 then
-      return redis.error_reply('A2P_RANGE a hash field would leave the 64-bit range (overflow)')
+      return redis.error_reply('A2P_RANGE count ' .. i .. ' leaves the 64-bit range (overflow)')
     end
     fields[field] = total
   end

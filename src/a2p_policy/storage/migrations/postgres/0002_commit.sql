@@ -6,7 +6,8 @@
 -- guard_expected means "absent"; res_key NULL means no reservation; the TTLs
 -- are seconds or NULL. Raises numeric_value_out_of_range (22003) when a hash
 -- field would leave the signed 64-bit range and data_exception (22000) for a
--- negative stored counter: the whole call then rolls back, nothing is written.
+-- negative stored counter or a stored hash field that is not an integer: the
+-- whole call then rolls back, nothing is written.
 --
 -- Locks, always in this order (no deadlock between two commits): the value
 -- rows of every guard and put key (sorted; a key without a row gets an
@@ -46,6 +47,8 @@ DECLARE
     nz_f    text[];
     nz_d    numeric[];
     nz_i    bigint[];
+    bad_k   text;
+    bad_f   text;
 BEGIN
     o_applied := false;
     o_granted := 0;
@@ -111,7 +114,7 @@ BEGIN
         g := coalesce(g, 0);
         u := coalesce(u, 0);
         IF u < 0 THEN
-            RAISE EXCEPTION 'malformed counter stored at %', res_key
+            RAISE EXCEPTION 'malformed counter stored at %', quote_literal(res_key)
                 USING ERRCODE = 'data_exception';
         END IF;
     END IF;
@@ -133,6 +136,19 @@ BEGIN
                WITH ORDINALITY AS x(k, f, fx, per, i)) AS c
     WHERE c.d <> 0;
     IF nz_k IS NOT NULL THEN
+        -- a stored field that is not an integer fails the commit, as it
+        -- would fail add_counts, but before anything is written
+        SELECT h.key, x.f INTO bad_k, bad_f
+        FROM unnest(nz_k, nz_f) AS x(k, f)
+        JOIN a2p_hashes AS h ON h.key = x.k AND (h.expires IS NULL OR h.expires > now_)
+        WHERE h.fields ? x.f
+          AND (jsonb_typeof(h.fields -> x.f) <> 'number' OR (h.fields ->> x.f) !~ '^-?[0-9]+$')
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'malformed count stored at % field %',
+                quote_literal(bad_k), quote_literal(bad_f)
+                USING ERRCODE = 'data_exception';
+        END IF;
         INSERT INTO a2p_hashes AS h (key, fields, expires)
         SELECT s.k, s.deltas, now_ + count_ttl
         FROM (SELECT t.k COLLATE "C" AS k, jsonb_object_agg(t.f, t.d) AS deltas
@@ -152,17 +168,18 @@ BEGIN
                            WHEN h.expires IS NULL OR h.expires > now_ THEN h.expires END;
         -- every running total (field before the commit plus the deltas so far)
         -- must stay in range, as if the entries were added one at a time
-        IF EXISTS (
-            SELECT 1
-            FROM (SELECT n.k, n.f,
-                         sum(n.d) OVER (PARTITION BY n.k, n.f ORDER BY n.i) AS run,
-                         sum(n.d) OVER (PARTITION BY n.k, n.f) AS total
-                  FROM unnest(nz_k, nz_f, nz_d, nz_i) AS n(k, f, d, i)) AS r
-            JOIN a2p_hashes AS h ON h.key = r.k
-            WHERE (h.fields ->> r.f)::numeric - r.total + r.run
-                  NOT BETWEEN -9223372036854775808 AND 9223372036854775807
-        ) THEN
-            RAISE EXCEPTION 'a hash field would leave the 64-bit range'
+        SELECT r.k, r.f INTO bad_k, bad_f
+        FROM (SELECT n.k, n.f, n.i,
+                     sum(n.d) OVER (PARTITION BY n.k, n.f ORDER BY n.i) AS run,
+                     sum(n.d) OVER (PARTITION BY n.k, n.f) AS total
+              FROM unnest(nz_k, nz_f, nz_d, nz_i) AS n(k, f, d, i)) AS r
+        JOIN a2p_hashes AS h ON h.key = r.k
+        WHERE (h.fields ->> r.f)::numeric - r.total + r.run
+              NOT BETWEEN -9223372036854775808 AND 9223372036854775807
+        ORDER BY r.i LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'hash field % of % would leave the 64-bit range',
+                quote_literal(bad_f), quote_literal(bad_k)
                 USING ERRCODE = 'numeric_value_out_of_range';
         END IF;
     END IF;

@@ -14,7 +14,7 @@
 -- already-expired placeholder row, which reads as missing everywhere, so an
 -- absent guard is locked too and a concurrent insert waits), the reserved
 -- counter, then the hash rows (sorted). Placeholders that were not written
--- are deleted before returning.
+-- are deleted before returning. Needs PostgreSQL 12 or later.
 
 CREATE OR REPLACE FUNCTION a2p_commit(
     guard_keys      text[],
@@ -37,47 +37,56 @@ CREATE OR REPLACE FUNCTION a2p_commit(
     OUT o_used      bigint,
     OUT o_counts    jsonb,
     OUT o_current   text[]
-) LANGUAGE plpgsql AS $fn$
+) LANGUAGE plpgsql
+-- one plan per statement and session, kept (the statements run on every
+-- decision; re-planning them per call costs more than they do)
+SET plan_cache_mode = force_generic_plan
+AS $fn$
 DECLARE
-    now_    double precision := extract(epoch from now())::float8;
-    made    text[];
-    g       bigint := 0;
-    u       bigint := 0;
-    nz_k    text[];
-    nz_f    text[];
-    nz_d    numeric[];
-    nz_i    bigint[];
-    bad_k   text;
-    bad_f   text;
+    now_       double precision := extract(epoch from now())::float8;
+    made       text[] := '{}';
+    is_stale   boolean;
+    g          bigint := 0;
+    u          bigint := 0;
+    bad_k      text;
+    bad_f      text;
+    bad_range  boolean;
 BEGIN
     o_applied := false;
     o_granted := 0;
     o_used := 0;
     o_counts := '[]'::jsonb;
 
-    -- 1. lock every value key the commit reads or writes
-    WITH ins AS (
-        INSERT INTO a2p_values AS v (key, value, expires)
-        SELECT s.k, '', -1
-        FROM (SELECT DISTINCT x.k COLLATE "C" AS k
-              FROM unnest(guard_keys || put_keys) AS x(k)) AS s
-        ORDER BY s.k
-        ON CONFLICT (key) DO NOTHING
-        RETURNING v.key
-    )
-    SELECT coalesce(array_agg(ins.key), '{}') INTO made FROM ins;
-    PERFORM 1 FROM a2p_values AS v
-    WHERE v.key = ANY(guard_keys || put_keys) ORDER BY v.key FOR UPDATE;
+    -- 1. lock every value key the commit reads or writes. The lock is a
+    -- second statement: its snapshot sees rows another commit inserted while
+    -- the first one waited for it.
+    IF cardinality(guard_keys) + cardinality(put_keys) > 0 THEN
+        WITH ins AS (
+            INSERT INTO a2p_values AS v (key, value, expires)
+            SELECT s.k, '', -1
+            FROM (SELECT DISTINCT x.k COLLATE "C" AS k
+                  FROM unnest(guard_keys || put_keys) AS x(k)) AS s
+            ORDER BY s.k
+            ON CONFLICT (key) DO NOTHING
+            RETURNING v.key
+        )
+        SELECT coalesce(array_agg(ins.key), '{}') INTO made FROM ins;
+        PERFORM 1 FROM a2p_values AS v
+        WHERE v.key = ANY(guard_keys || put_keys) ORDER BY v.key FOR UPDATE;
+    END IF;
 
     -- 2. the guards
-    SELECT coalesce(array_agg(CASE WHEN v.expires IS NULL OR v.expires > now_
-                                   THEN v.value END ORDER BY x.i), '{}')
-    INTO o_current
-    FROM unnest(guard_keys) WITH ORDINALITY AS x(k, i)
-    LEFT JOIN a2p_values AS v ON v.key = x.k;
-    IF EXISTS (SELECT 1 FROM unnest(o_current, guard_expected) AS c(found, expected)
-               WHERE c.found IS DISTINCT FROM c.expected) THEN
-        DELETE FROM a2p_values AS v WHERE v.key = ANY(made) AND v.expires = -1;
+    SELECT coalesce(array_agg(c.found ORDER BY c.i), '{}'),
+           coalesce(bool_or(c.found IS DISTINCT FROM c.expected), false)
+    INTO o_current, is_stale
+    FROM (SELECT x.i, x.e AS expected,
+                 CASE WHEN v.expires IS NULL OR v.expires > now_ THEN v.value END AS found
+          FROM unnest(guard_keys, guard_expected) WITH ORDINALITY AS x(k, e, i)
+          LEFT JOIN a2p_values AS v ON v.key = x.k) AS c;
+    IF is_stale THEN
+        IF cardinality(made) > 0 THEN
+            DELETE FROM a2p_values AS v WHERE v.key = ANY(made) AND v.expires = -1;
+        END IF;
         RETURN;
     END IF;
 
@@ -120,75 +129,78 @@ BEGIN
     END IF;
 
     -- 4. the puts of granted ranks (the last of one key wins)
-    INSERT INTO a2p_values AS v (key, value, expires)
-    SELECT DISTINCT ON (p.k) p.k, p.v, now_ + put_ttl
-    FROM unnest(put_keys, put_values, put_ranks) WITH ORDINALITY AS p(k, v, r, i)
-    WHERE p.r < 0 OR p.r < g
-    ORDER BY p.k, p.i DESC
-    ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires;
+    IF cardinality(put_keys) > 0 THEN
+        INSERT INTO a2p_values AS v (key, value, expires)
+        SELECT DISTINCT ON (p.k) p.k, p.v, now_ + put_ttl
+        FROM unnest(put_keys, put_values, put_ranks) WITH ORDINALITY AS p(k, v, r, i)
+        WHERE p.r < 0 OR p.r < g
+        ORDER BY p.k, p.i DESC
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires;
+    END IF;
+    IF cardinality(made) > 0 THEN
+        DELETE FROM a2p_values AS v WHERE v.key = ANY(made) AND v.expires = -1;
+    END IF;
 
-    -- 5. the counts: entries whose delta is not 0, added field by field
-    SELECT array_agg(c.k ORDER BY c.i), array_agg(c.f ORDER BY c.i),
-           array_agg(c.d ORDER BY c.i), array_agg(c.i ORDER BY c.i)
-    INTO nz_k, nz_f, nz_d, nz_i
-    FROM (SELECT x.k, x.f, x.fx::numeric + x.per::numeric * g AS d, x.i
-          FROM unnest(count_keys, count_fields, count_fixed, count_per)
-               WITH ORDINALITY AS x(k, f, fx, per, i)) AS c
-    WHERE c.d <> 0;
-    IF nz_k IS NOT NULL THEN
-        -- a stored field that is not an integer fails the commit, as it
-        -- would fail add_counts, but before anything is written
-        SELECT h.key, x.f INTO bad_k, bad_f
-        FROM unnest(nz_k, nz_f) AS x(k, f)
-        JOIN a2p_hashes AS h ON h.key = x.k AND (h.expires IS NULL OR h.expires > now_)
-        WHERE h.fields ? x.f
-          AND (jsonb_typeof(h.fields -> x.f) <> 'number' OR (h.fields ->> x.f) !~ '^-?[0-9]+$')
-        LIMIT 1;
-        IF FOUND THEN
+    -- 5. the counts, in one statement: the entries whose delta is not 0
+    -- (with the running total of their field, as if added one at a time),
+    -- added per hash; a stored field that is not an integer becomes null,
+    -- and a field found null or out of range raises below (rolling back).
+    IF cardinality(count_keys) > 0 THEN
+        WITH nz AS (
+            SELECT d.k, d.f, d.i,
+                   sum(d.d) OVER (PARTITION BY d.k, d.f ORDER BY d.i) AS run,
+                   sum(d.d) OVER (PARTITION BY d.k, d.f) AS total
+            FROM (SELECT x.k, x.f, x.i, x.fx::numeric + x.per::numeric * g AS d
+                  FROM unnest(count_keys, count_fields, count_fixed, count_per)
+                       WITH ORDINALITY AS x(k, f, fx, per, i)) AS d
+            WHERE d.d <> 0
+        ), up AS (
+            INSERT INTO a2p_hashes AS h (key, fields, expires)
+            SELECT t.k, jsonb_object_agg(t.f, t.total), now_ + count_ttl
+            FROM (SELECT DISTINCT nz.k COLLATE "C" AS k, nz.f, nz.total FROM nz) AS t
+            GROUP BY t.k
+            ORDER BY t.k
+            ON CONFLICT (key) DO UPDATE SET
+                fields = CASE WHEN h.expires IS NULL OR h.expires > now_ THEN h.fields || (
+                    SELECT jsonb_object_agg(e.key, CASE
+                        WHEN NOT h.fields ? e.key THEN e.value
+                        WHEN (h.fields ->> e.key) ~ '^-?[0-9]{1,19}$'
+                            THEN to_jsonb((h.fields ->> e.key)::numeric + e.value::numeric)
+                        ELSE 'null'::jsonb END)
+                    FROM jsonb_each(excluded.fields) AS e
+                  ) ELSE excluded.fields END,
+                expires = CASE WHEN excluded.expires IS NOT NULL THEN excluded.expires
+                               WHEN h.expires IS NULL OR h.expires > now_ THEN h.expires END
+            RETURNING h.key, h.fields
+        ), bad AS (
+            SELECT nz.k, nz.f, jsonb_typeof(w.fields -> nz.f) = 'number' AS out_of_range
+            FROM nz JOIN up AS w ON w.key = nz.k
+            WHERE jsonb_typeof(w.fields -> nz.f) IS DISTINCT FROM 'number'
+               OR (w.fields ->> nz.f)::numeric - nz.total + nz.run
+                  NOT BETWEEN -9223372036854775808 AND 9223372036854775807
+            ORDER BY nz.i LIMIT 1
+        )
+        SELECT (SELECT coalesce(jsonb_agg(coalesce(w.fields,
+                                                   CASE WHEN h.expires IS NULL
+                                                          OR h.expires > now_ THEN h.fields END,
+                                                   '{}'::jsonb) ORDER BY x.i), '[]'::jsonb)
+                FROM unnest(count_keys) WITH ORDINALITY AS x(k, i)
+                LEFT JOIN up AS w ON w.key = x.k
+                LEFT JOIN a2p_hashes AS h ON h.key = x.k),
+               bad.k, bad.f, bad.out_of_range
+        INTO o_counts, bad_k, bad_f, bad_range
+        FROM (SELECT 1) AS one LEFT JOIN bad ON true;
+        IF bad_range THEN
+            RAISE EXCEPTION 'hash field % of % would leave the 64-bit range',
+                quote_literal(bad_f), quote_literal(bad_k)
+                USING ERRCODE = 'numeric_value_out_of_range';
+        ELSIF bad_k IS NOT NULL THEN
             RAISE EXCEPTION 'malformed count stored at % field %',
                 quote_literal(bad_k), quote_literal(bad_f)
                 USING ERRCODE = 'data_exception';
         END IF;
-        INSERT INTO a2p_hashes AS h (key, fields, expires)
-        SELECT s.k, s.deltas, now_ + count_ttl
-        FROM (SELECT t.k COLLATE "C" AS k, jsonb_object_agg(t.f, t.d) AS deltas
-              FROM (SELECT n.k, n.f, sum(n.d) AS d
-                    FROM unnest(nz_k, nz_f, nz_d) AS n(k, f, d) GROUP BY n.k, n.f) AS t
-              GROUP BY t.k) AS s
-        ORDER BY s.k
-        ON CONFLICT (key) DO UPDATE SET
-            fields = CASE WHEN h.expires IS NULL OR h.expires > now_ THEN (
-                SELECT coalesce(jsonb_object_agg(ks.f,
-                           coalesce((h.fields ->> ks.f)::numeric, 0)
-                           + coalesce((excluded.fields ->> ks.f)::numeric, 0)), '{}'::jsonb)
-                FROM (SELECT jsonb_object_keys(h.fields)
-                      UNION SELECT jsonb_object_keys(excluded.fields)) AS ks(f)
-              ) ELSE excluded.fields END,
-            expires = CASE WHEN excluded.expires IS NOT NULL THEN excluded.expires
-                           WHEN h.expires IS NULL OR h.expires > now_ THEN h.expires END;
-        -- every running total (field before the commit plus the deltas so far)
-        -- must stay in range, as if the entries were added one at a time
-        SELECT r.k, r.f INTO bad_k, bad_f
-        FROM (SELECT n.k, n.f, n.i,
-                     sum(n.d) OVER (PARTITION BY n.k, n.f ORDER BY n.i) AS run,
-                     sum(n.d) OVER (PARTITION BY n.k, n.f) AS total
-              FROM unnest(nz_k, nz_f, nz_d, nz_i) AS n(k, f, d, i)) AS r
-        JOIN a2p_hashes AS h ON h.key = r.k
-        WHERE (h.fields ->> r.f)::numeric - r.total + r.run
-              NOT BETWEEN -9223372036854775808 AND 9223372036854775807
-        ORDER BY r.i LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'hash field % of % would leave the 64-bit range',
-                quote_literal(bad_f), quote_literal(bad_k)
-                USING ERRCODE = 'numeric_value_out_of_range';
-        END IF;
     END IF;
 
-    DELETE FROM a2p_values AS v WHERE v.key = ANY(made) AND v.expires = -1;
-    SELECT coalesce(jsonb_agg(coalesce(h.fields, '{}'::jsonb) ORDER BY x.i), '[]'::jsonb)
-    INTO o_counts
-    FROM unnest(count_keys) WITH ORDINALITY AS x(k, i)
-    LEFT JOIN a2p_hashes AS h ON h.key = x.k AND (h.expires IS NULL OR h.expires > now_);
     o_applied := true;
     o_granted := g;
     o_used := u;

@@ -352,3 +352,19 @@ def test_commit_overflow_names_the_field(server_storage: Storage) -> None:
         s.commit(plan)
     assert s.get_counts(["h"]) == [{"n": INT64_MIN + 2}]
     assert s.get("m") is None
+
+
+@pytest.mark.redis
+def test_redis_decision_scripts_reload_after_script_flush_and_run_once(tmp_path: Path) -> None:
+    """After ``SCRIPT FLUSH`` the first EVALSHA answers NOSCRIPT (nothing ran):
+    the script is loaded and the commit runs exactly once."""
+    (redis_param,) = [p for p in SERVERS if p.id == "redis"]
+    factory: BackendFactory = redis_param.values[0]
+    with open_backend(factory, tmp_path) as s:
+        plan = CommitPlan(reserve=Reservation("day", 2, 10), counts=[("h", "n", 1, 0)])
+        assert s.commit(plan).used == 2
+        s._redis.script_flush()  # type: ignore[attr-defined]
+        assert s.commit(plan)[:3] == (True, 2, 4)
+        assert s.get_counts(["h"]) == [{"n": 2}]
+        s._redis.script_flush()  # type: ignore[attr-defined]
+        assert s.snapshot([], [], ["day"]).counters == [4]

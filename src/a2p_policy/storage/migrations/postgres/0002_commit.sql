@@ -10,10 +10,11 @@
 -- whole call then rolls back, nothing is written.
 --
 -- Locks, always in this order (no deadlock between two commits): the value
--- rows of every guard and put key (sorted; a key without a row gets an
--- already-expired placeholder row, which reads as missing everywhere, so an
--- absent guard is locked too and a concurrent insert waits), the reserved
--- counter, then the hash rows (sorted). Placeholders that were not written
+-- rows of every put key, and of every guard key when there are guards (then
+-- locked first, sorted; a key without a row gets an already-expired
+-- placeholder row, which reads as missing everywhere, so an absent guard is
+-- locked too and a concurrent insert waits), the reserved counter, then the
+-- hash rows (sorted). Placeholders that were not written
 -- are deleted before returning. Needs PostgreSQL 12 or later.
 
 CREATE OR REPLACE FUNCTION a2p_commit(
@@ -57,10 +58,12 @@ BEGIN
     o_used := 0;
     o_counts := '[]'::jsonb;
 
-    -- 1. lock every value key the commit reads or writes. The lock is a
-    -- second statement: its snapshot sees rows another commit inserted while
-    -- the first one waited for it.
-    IF cardinality(guard_keys) + cardinality(put_keys) > 0 THEN
+    -- 1. with guards, lock every value key the commit reads or writes, then
+    -- read the guards. The lock is a second statement: its snapshot sees
+    -- rows another commit inserted while the first one waited for it.
+    -- Without guards the puts lock their rows themselves, in key order.
+    o_current := '{}';
+    IF cardinality(guard_keys) > 0 THEN
         WITH ins AS (
             INSERT INTO a2p_values AS v (key, value, expires)
             SELECT s.k, '', -1
@@ -73,21 +76,20 @@ BEGIN
         SELECT coalesce(array_agg(ins.key), '{}') INTO made FROM ins;
         PERFORM 1 FROM a2p_values AS v
         WHERE v.key = ANY(guard_keys || put_keys) ORDER BY v.key FOR UPDATE;
-    END IF;
 
-    -- 2. the guards
-    SELECT coalesce(array_agg(c.found ORDER BY c.i), '{}'),
-           coalesce(bool_or(c.found IS DISTINCT FROM c.expected), false)
-    INTO o_current, is_stale
-    FROM (SELECT x.i, x.e AS expected,
-                 CASE WHEN v.expires IS NULL OR v.expires > now_ THEN v.value END AS found
-          FROM unnest(guard_keys, guard_expected) WITH ORDINALITY AS x(k, e, i)
-          LEFT JOIN a2p_values AS v ON v.key = x.k) AS c;
-    IF is_stale THEN
-        IF cardinality(made) > 0 THEN
-            DELETE FROM a2p_values AS v WHERE v.key = ANY(made) AND v.expires = -1;
+        -- 2. the guards
+        SELECT array_agg(c.found ORDER BY c.i), bool_or(c.found IS DISTINCT FROM c.expected)
+        INTO o_current, is_stale
+        FROM (SELECT x.i, x.e AS expected,
+                     CASE WHEN v.expires IS NULL OR v.expires > now_ THEN v.value END AS found
+              FROM unnest(guard_keys, guard_expected) WITH ORDINALITY AS x(k, e, i)
+              LEFT JOIN a2p_values AS v ON v.key = x.k) AS c;
+        IF is_stale THEN
+            IF cardinality(made) > 0 THEN
+                DELETE FROM a2p_values AS v WHERE v.key = ANY(made) AND v.expires = -1;
+            END IF;
+            RETURN;
         END IF;
-        RETURN;
     END IF;
 
     -- 3. the reservation (the statement of reserve)
@@ -128,17 +130,20 @@ BEGIN
         END IF;
     END IF;
 
-    -- 4. the puts of granted ranks (the last of one key wins)
-    IF cardinality(put_keys) > 0 THEN
-        INSERT INTO a2p_values AS v (key, value, expires)
-        SELECT DISTINCT ON (p.k) p.k, p.v, now_ + put_ttl
-        FROM unnest(put_keys, put_values, put_ranks) WITH ORDINALITY AS p(k, v, r, i)
-        WHERE p.r < 0 OR p.r < g
-        ORDER BY p.k, p.i DESC
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires;
-    END IF;
-    IF cardinality(made) > 0 THEN
-        DELETE FROM a2p_values AS v WHERE v.key = ANY(made) AND v.expires = -1;
+    -- 4. the puts of granted ranks (the last of one key wins), and the
+    -- placeholders of step 1 that no put replaced are deleted
+    IF cardinality(put_keys) + cardinality(made) > 0 THEN
+        WITH w AS (
+            INSERT INTO a2p_values AS v (key, value, expires)
+            SELECT DISTINCT ON (p.k) p.k, p.v, now_ + put_ttl
+            FROM unnest(put_keys, put_values, put_ranks) WITH ORDINALITY AS p(k, v, r, i)
+            WHERE p.r < 0 OR p.r < g
+            ORDER BY p.k, p.i DESC
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires
+            RETURNING v.key
+        )
+        DELETE FROM a2p_values AS v
+        WHERE v.key = ANY(made) AND v.expires = -1 AND v.key NOT IN (SELECT w.key FROM w);
     END IF;
 
     -- 5. the counts, in one statement: the entries whose delta is not 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -368,3 +369,69 @@ def test_redis_decision_scripts_reload_after_script_flush_and_run_once(tmp_path:
         assert s.get_counts(["h"]) == [{"n": 2}]
         s._redis.script_flush()  # type: ignore[attr-defined]
         assert s.snapshot([], [], ["day"]).counters == [4]
+
+
+@pytest.mark.parametrize("factory", storage_params())
+def test_racing_first_writers_have_one_winner(factory: BackendFactory, tmp_path: Path) -> None:
+    """Commits guarded by an absent value and plain ``put_if_absent`` calls
+    race for the same fresh keys: exactly one of them wins each key, and the
+    key holds the winner's value (an absent guard is as atomic as a
+    present one)."""
+    stores = _instances(factory, tmp_path, RACERS)
+    keys = [f"first:{n}" for n in range(30)]
+    wins: list[tuple[str, str]] = []
+
+    def racer(s: Storage, name: str) -> Callable[[], None]:
+        def work() -> None:
+            for key in keys:
+                if name.startswith("commit"):
+                    plan = CommitPlan(guards=[(key, None)], puts=[(key, name, -1)])
+                    won = s.commit(plan).applied
+                else:
+                    won = s.put_if_absent(key, name)
+                if won:
+                    wins.append((key, name))
+
+        return work
+
+    try:
+        names = [f"{'commit' if i % 3 else 'put_if_absent'}-{i}" for i in range(RACERS)]
+        _run([racer(s, name) for s, name in zip(stores, names, strict=True)])
+        assert sorted(k for k, _ in wins) == sorted(keys)
+        assert stores[0].get_many(keys) == [dict(wins)[k] for k in keys]
+    finally:
+        _close(stores)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("before", "concurrent", "expected"),
+    [
+        # another transaction inserts the key the commit expects absent
+        (None, "INSERT INTO a2p_values (key, value) VALUES ('k', 'theirs')", None),
+        # another transaction changes the value the commit expects
+        ("old", "UPDATE a2p_values SET value = 'theirs' WHERE key = 'k'", "old"),
+    ],
+)
+def test_postgres_commit_waits_for_a_concurrent_writer_of_a_guard(
+    tmp_path: Path, before: str | None, concurrent: str, expected: str | None
+) -> None:
+    """A commit whose guard key another transaction is writing waits for it
+    and then sees the new value (stale guard: nothing written) instead of
+    checking the old one and overwriting the new one (a lost update)."""
+    (pg_param,) = [p for p in SERVERS if p.id == "postgres"]
+    factory: BackendFactory = pg_param.values[0]
+    with open_backend(factory, tmp_path) as s:
+        if before is not None:
+            s.put("k", before)
+        plan = CommitPlan(guards=[("k", expected)], puts=[("k", "mine", -1)])
+        done: list[Committed] = []
+        with s._pool.connection() as conn, conn.transaction():  # type: ignore[attr-defined]
+            conn.execute(concurrent)
+            worker = threading.Thread(target=lambda: done.append(s.commit(plan)))
+            worker.start()
+            worker.join(0.5)
+            assert worker.is_alive()  # the commit waits for the row lock
+        worker.join(10)
+        assert done == [Committed(False, 0, 0, [], ["theirs"])]
+        assert s.get("k") == "theirs"

@@ -807,6 +807,8 @@ class PostgresStorage(StorageBackend):
 
     def _commit(self, plan: CommitPlan) -> Committed:
         res = plan.reserve
+        if not (plan.guards or res or plan.puts or plan.counts):
+            return Committed(True, 0, 0, [], [])  # nothing to read or write
         row = self._write(
             "commit",
             _only_key(plan),

@@ -576,7 +576,7 @@ class RedisStorage(StorageBackend):
 
 def _commit_error(exc: A2PPolicyError, plan: CommitPlan) -> A2PPolicyError | None:
     """The commit script's error naming the port key (and field) it is about."""
-    text = str(exc)
+    text = str(exc.__cause__)  # the script's own answer, without the caller's keys
     if "A2P_MALFORMED counter" in text and plan.reserve is not None:
         return StorageError(f"malformed counter stored at {plan.reserve.key!r} (during commit)")
     found = _ENTRY.search(text)

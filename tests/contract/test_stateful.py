@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from tests._storage_params import BackendFactory, storage_params
 
-from a2p_policy.storage.base import Storage
+from a2p_policy.storage.base import CommitPlan, Committed, Reservation, Snapshot, Storage
 
 KEYS = st.sampled_from(["k1", "k2", "k3"])
 FIELDS = st.sampled_from(["a", "b", "c"])
@@ -28,6 +28,11 @@ TEXTS = st.sampled_from(["", "x", "y", "é", '{"v": 1}'])
 MEMBERS = st.sampled_from(["m1", "m2", "m3", "m4"])
 TTLS = st.none() | st.just(3600.0)
 SMALL = st.integers(min_value=0, max_value=12)
+KEY_LISTS = st.lists(KEYS, max_size=4)
+GUARDS = st.lists(st.tuples(KEYS, st.none() | TEXTS), max_size=3)
+RESERVATIONS = st.none() | st.builds(Reservation, KEYS, SMALL, st.integers(0, 30), TTLS)
+PUTS = st.lists(st.tuples(KEYS, TEXTS, st.integers(-1, 6)), max_size=3)
+COUNTS = st.lists(st.tuples(KEYS, FIELDS, st.integers(-3, 3), st.integers(-2, 2)), max_size=3)
 
 
 class StorageModel(RuleBasedStateMachine):
@@ -160,6 +165,62 @@ class StorageModel(RuleBasedStateMachine):
         for m in [m for m, t in members.items() if t <= at - window]:
             del members[m]
         assert self.storage.touch(key, member, at, window) == len(members)
+
+    # -------------------------------------------------------------- decisions
+    @rule(values=KEY_LISTS, logs=KEY_LISTS, counters=KEY_LISTS)
+    def snapshot(self, values: list[str], logs: list[str], counters: list[str]) -> None:
+        want = Snapshot(
+            [self.values.get(k) for k in values],
+            [(len(self.logs[k]), self.logs[k][-1]) if self.logs.get(k) else None for k in logs],
+            [self.counters.get(k, 0) for k in counters],
+        )
+        assert self.storage.snapshot(values, logs, counters) == want
+
+    @rule(
+        guards=GUARDS,
+        matching=st.booleans(),
+        reserve=RESERVATIONS,
+        puts=PUTS,
+        put_ttl=TTLS,
+        counts=COUNTS,
+        count_ttl=TTLS,
+    )
+    def commit(
+        self,
+        guards: list[tuple[str, str | None]],
+        matching: bool,
+        reserve: Reservation | None,
+        puts: list[tuple[str, str, int]],
+        put_ttl: float | None,
+        counts: list[tuple[str, str, int, int]],
+        count_ttl: float | None,
+    ) -> None:
+        if matching:  # mostly guards that hold, as a caller's fresh snapshot would
+            guards = [(k, self.values.get(k)) for k, _ in guards]
+        plan = CommitPlan(guards, reserve, puts, put_ttl, counts, count_ttl)
+        current = [self.values.get(k) for k, _ in guards]
+        if any(found != expected for found, (_, expected) in zip(current, guards, strict=True)):
+            assert self.storage.commit(plan) == Committed(False, 0, 0, [], current)
+            return
+        granted = used = 0
+        if reserve is not None:
+            used = self.counters.get(reserve.key, 0)
+            granted = min(reserve.amount, max(0, reserve.limit - used))
+            used += granted
+            if granted:
+                self.counters[reserve.key] = used
+        for key, value, rank in puts:
+            if rank < 0 or rank < granted:
+                self.values[key] = value
+        for key, field, fixed, per in counts:
+            delta = fixed + per * granted
+            if delta:
+                h = self.hashes.setdefault(key, {})
+                h[field] = h.get(field, 0) + delta
+        want = Committed(
+            True, granted, used, [dict(self.hashes.get(k, {})) for k, *_ in counts], current
+        )
+        assert self.storage.commit(plan) == want
 
     # -------------------------------------------------------------- invariants
     @invariant()

@@ -16,6 +16,13 @@ PostgreSQL, see docs/architecture.md and "Pitfalls others hit").
   without ``expect_version`` that lost simply runs again.
 * ``touch`` keeps a set as one ``jsonb`` row (member -> last seen), updated
   under the upsert's row lock, so the returned count is exact.
+* ``snapshot`` is one ``UNION ALL`` over the value, log and counter tables
+  (one statement, so one consistent snapshot); ``commit`` is one call of the
+  ``a2p_commit`` function (migration 0002): it locks the guarded and written
+  value rows in key order (an absent key gets an already-expired placeholder
+  row, so a concurrent insert waits), runs the ``reserve`` statement, the
+  ranked puts and the counts (``numeric``, range-checked), and raises on a
+  count leaving the 64-bit range: the whole call rolls back.
 
 Schema
     Created by versioned migrations shipped as package data
@@ -64,7 +71,7 @@ from a2p_policy.errors import (
     StorageUnavailable,
 )
 from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
-from a2p_policy.storage.base import LogEntry
+from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot
 from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
 __all__ = [
@@ -288,6 +295,30 @@ SELECT DISTINCT ON (l.key) l.key, l.version, l.entry FROM a2p_logs AS l
 WHERE l.key = ANY(%s) ORDER BY l.key, l.version DESC
 """
 
+# One statement, so one snapshot of the database: the value, log and counter
+# rows of a decision, each tagged with its list (0 values, 1 logs, 2 counters)
+# and its position in that list.
+_SNAPSHOT: Final = f"""
+SELECT 0, x.i, v.value, NULL::int8 FROM unnest(%(values)s::text[]) WITH ORDINALITY AS x(k, i)
+JOIN a2p_values AS v ON v.key = x.k AND {_live("v")}
+UNION ALL
+SELECT 1, x.i, l.entry, l.version FROM unnest(%(logs)s::text[]) WITH ORDINALITY AS x(k, i)
+CROSS JOIN LATERAL (
+  SELECT l.entry, l.version FROM a2p_logs AS l WHERE l.key = x.k ORDER BY l.version DESC LIMIT 1
+) AS l
+UNION ALL
+SELECT 2, x.i, NULL, c.value FROM unnest(%(counters)s::text[]) WITH ORDINALITY AS x(k, i)
+JOIN a2p_counters AS c ON c.key = x.k AND {_live("c")}
+"""
+
+#: The function installed by migration 0002 (one statement, one round trip).
+_COMMIT: Final = """
+SELECT o_applied, o_granted, o_used, o_counts, o_current FROM a2p_commit(
+  %s::text[], %s::text[], %s::text, %s::int8, %s::int8, %s::float8,
+  %s::text[], %s::text[], %s::int8[], %s::float8,
+  %s::text[], %s::text[], %s::int8[], %s::int8[], %s::float8)
+"""
+
 _TOUCH: Final = f"""
 INSERT INTO a2p_sets AS s (key, members, expires)
 VALUES (%(key)s, jsonb_build_object(%(member)s::text, %(at)s::float8::text),
@@ -317,6 +348,15 @@ WITH c AS (DELETE FROM a2p_counters WHERE expires <= {_NOW} RETURNING 1),
 SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM v)
      + (SELECT count(*) FROM h) + (SELECT count(*) FROM s)
 """
+
+
+def _only_key(plan: CommitPlan) -> str | None:
+    """The key a commit's error names: its only key, else None."""
+    keys = {k for k, _ in plan.guards} | {k for k, _, _ in plan.puts}
+    keys |= {k for k, *_ in plan.counts}
+    if plan.reserve is not None:
+        keys.add(plan.reserve.key)
+    return next(iter(keys)) if len(keys) == 1 else None
 
 
 def _option_int(name: str, raw: str, minimum: int) -> int:
@@ -592,7 +632,7 @@ class PostgresStorage(StorageBackend):
         with self._conn(what) as conn:
             return list(conn.execute(sql, params).fetchall())
 
-    def _write(self, what: str, key: str, sql: str, params: Any) -> Any:
+    def _write(self, what: str, key: str | None, sql: str, params: Any) -> Any:
         row = self._one(what, key, sql, params)
         self._count_write()
         return row
@@ -745,6 +785,63 @@ class PostgresStorage(StorageBackend):
             },
         )
         return int(row[0])
+
+    # ------------------------------------------------------------ decisions
+    def _snapshot(self, values: list[str], logs: list[str], counters: list[str]) -> Snapshot:
+        params = {
+            "values": [_enc(k) for k in values],
+            "logs": [_enc(k) for k in logs],
+            "counters": [_enc(k) for k in counters],
+        }
+        found: list[str | None] = [None] * len(values)
+        lasts: list[LogEntry | None] = [None] * len(logs)
+        numbers = [0] * len(counters)
+        for kind, i, text, number in self._all("snapshot", _SNAPSHOT, params):
+            if kind == 0:
+                found[i - 1] = _dec(text)
+            elif kind == 1:
+                lasts[i - 1] = (int(number), _dec(text))
+            else:
+                numbers[i - 1] = stored_counter(counters[i - 1], number)
+        return Snapshot(found, lasts, numbers)
+
+    def _commit(self, plan: CommitPlan) -> Committed:
+        res = plan.reserve
+        if not (plan.guards or res or plan.puts or plan.counts):
+            return Committed(True, 0, 0, [], [])  # nothing to read or write
+        row = self._write(
+            "commit",
+            _only_key(plan),
+            _COMMIT,
+            (
+                [_enc(k) for k, _ in plan.guards],
+                [None if e is None else _enc(e) for _, e in plan.guards],
+                None if res is None else _enc(res.key),
+                0 if res is None else _clamp(res.amount),
+                0 if res is None else _clamp(res.limit),
+                None if res is None else res.ttl,
+                [_enc(k) for k, _, _ in plan.puts],
+                [_enc(v) for _, v, _ in plan.puts],
+                [r for _, _, r in plan.puts],
+                plan.put_ttl,
+                [_enc(k) for k, *_ in plan.counts],
+                [_enc(f) for _, f, _, _ in plan.counts],
+                [fixed for _, _, fixed, _ in plan.counts],
+                [per for *_, per in plan.counts],
+                plan.count_ttl,
+            ),
+        )
+        applied, granted, used, counts, current = row
+        found = [None if v is None else _dec(v) for v in current]
+        if not applied:
+            return Committed(False, 0, 0, [], found)
+        return Committed(
+            True,
+            int(granted),
+            0 if res is None else stored_counter(res.key, used),
+            [self._fields(k, c) for (k, *_), c in zip(plan.counts, counts, strict=True)],
+            found,
+        )
 
     # ------------------------------------------------------------ lifecycle
     def _ping(self) -> bool:

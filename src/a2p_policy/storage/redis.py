@@ -26,6 +26,17 @@ Keys
     :meth:`RedisStorage.delete` is one ``DEL`` and each script touches one
     slot. ``prefix`` (URI option, default ``a2p:``) namespaces a deployment.
 
+Decisions
+    :meth:`RedisStorage.snapshot` is one script (``snapshot.lua``: every
+    value, the last entry of every log, every counter) and
+    :meth:`RedisStorage.commit` another (``commit.lua``: guards, reservation,
+    ranked puts, counts). A script is not rolled back, so ``commit.lua``
+    checks everything that can fail (a malformed stored number, a hash field
+    leaving the signed 64-bit range) before its first write; it computes the
+    counts exactly on decimal limbs (Lua numbers are doubles) and writes them
+    with ``HSET``. Every key is passed in ``KEYS``: on a cluster, the keys of
+    one decision must share a slot through the caller's own key layout.
+
 Multi-key operations and Redis Cluster
     ``get_many``, ``get_counts``, ``last_many`` and ``put_many`` send one
     command or script per *slot group* of keys, all in one pipeline (one round
@@ -61,6 +72,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any, Final, cast
@@ -74,7 +86,7 @@ from a2p_policy.errors import (
     StorageUnavailable,
 )
 from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
-from a2p_policy.storage.base import LogEntry
+from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot
 from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
 __all__ = ["DEFAULT_PREFIX", "MIN_SET_TTL", "RedisStorage", "redis_key"]
@@ -115,8 +127,12 @@ _SCRIPT_NAMES: Final = (
     "last_many",
     "touch",
     "put_many",
+    "snapshot",
+    "commit",
 )
 _MALFORMED: Final = "A2P_MALFORMED"
+#: The commit script's errors about its i-th count entry.
+_ENTRY: Final = re.compile(r"(A2P_MALFORMED|A2P_RANGE) count (\d+)")
 #: Options that must be positive, finite numbers of seconds.
 _SECONDS_OPTIONS: Final = ("socket_timeout", "socket_connect_timeout")
 
@@ -279,7 +295,9 @@ class RedisStorage(StorageBackend):
             return StorageUnavailable(f"Redis unreachable during {what}: {exc}")
         return None
 
-    def _script(self, name: str, key: str, keys: Sequence[str], args: Sequence[str | int]) -> Any:
+    def _script(
+        self, name: str, key: str | None, keys: Sequence[str], args: Sequence[str | int]
+    ) -> Any:
         """One script call: ``EVALSHA``, reloading once on ``NOSCRIPT``."""
         with self._driver(name, key):
             return self._scripts[name](keys=list(keys), args=list(args))
@@ -450,6 +468,72 @@ class RedisStorage(StorageBackend):
         )
         return int(count)
 
+    # ------------------------------------------------------------ decisions
+    def _snapshot(self, values: list[str], logs: list[str], counters: list[str]) -> Snapshot:
+        keys = [
+            *(self._k(k, _VALUE) for k in values),
+            *(self._k(k, _LOG) for k in logs),
+            *(self._k(k, _COUNTER) for k in counters),
+        ]
+        found, lasts, raw = self._script(
+            "snapshot", _first(values, logs, counters), keys, [len(values), len(logs)]
+        )
+        return Snapshot(
+            cast("list[str | None]", found),
+            [(int(n), str(e)) if int(n) else None for n, e in lasts],
+            [0 if r is None else stored_counter(k, r) for k, r in zip(counters, raw, strict=True)],
+        )
+
+    def _commit(self, plan: CommitPlan) -> Committed:
+        res = plan.reserve
+        keys = [self._k(k, _VALUE) for k, _ in plan.guards]
+        args: list[str | int] = [
+            len(plan.guards),
+            0 if res is None else 1,
+            len(plan.puts),
+            len(plan.counts),
+            _ms(plan.put_ttl),
+            _ms(plan.count_ttl),
+        ]
+        if res is None:
+            args += ["0", "0", ""]
+        else:
+            keys.append(self._k(res.key, _COUNTER))
+            args += [min(res.amount, _LUA_INT_MAX), min(res.limit, _LUA_INT_MAX), _ms(res.ttl)]
+        for _, expected in plan.guards:
+            args += ["0", ""] if expected is None else ["1", expected]
+        for key, value, rank in plan.puts:
+            keys.append(self._k(key, _VALUE))
+            args += [value, rank]
+        for key, field, fixed, per in plan.counts:
+            keys.append(self._k(key, _HASH))
+            args += [field, fixed, per]
+        if not keys:  # an empty plan writes nothing and reads nothing
+            return Committed(True, 0, 0, [], [])
+        named = _first(
+            [k for k, _ in plan.guards],
+            [] if res is None else [res.key],
+            [k for k, _, _ in plan.puts],
+            [k for k, *_ in plan.counts],
+        )
+        try:
+            applied, granted, used, counts, current = self._script("commit", named, keys, args)
+        except A2PPolicyError as exc:
+            named_error = _commit_error(exc, plan)
+            if named_error is None:
+                raise
+            raise named_error from exc
+        current = cast("list[str | None]", current)
+        if not int(applied):
+            return Committed(False, 0, 0, [], current)
+        return Committed(
+            True,
+            int(granted),
+            0 if res is None else stored_counter(res.key, used),
+            [self._counts(k, flat) for (k, *_), flat in zip(plan.counts, counts, strict=True)],
+            current,
+        )
+
     # ------------------------------------------------------------ lifecycle
     def _ping(self) -> bool:
         with self._driver("ping"):
@@ -488,6 +572,26 @@ class RedisStorage(StorageBackend):
         kw = self._redis.get_connection_kwargs()
         where = kw.get("path") or f"{kw.get('host')}:{kw.get('port')}/{kw.get('db', 0)}"
         return f"{where!r}, prefix={self._prefix!r}"
+
+
+def _commit_error(exc: A2PPolicyError, plan: CommitPlan) -> A2PPolicyError | None:
+    """The commit script's error naming the port key (and field) it is about."""
+    text = str(exc.__cause__)  # the script's own answer, without the caller's keys
+    if "A2P_MALFORMED counter" in text and plan.reserve is not None:
+        return StorageError(f"malformed counter stored at {plan.reserve.key!r} (during commit)")
+    found = _ENTRY.search(text)
+    if found is None or not 0 < int(found.group(2)) <= len(plan.counts):
+        return None
+    key, field, _, _ = plan.counts[int(found.group(2)) - 1]
+    if found.group(1) == "A2P_MALFORMED":
+        return StorageError(f"malformed count stored at {key!r} field {field!r} (during commit)")
+    return InvalidArgument(f"hash field {field!r} of {key!r} would leave the 64-bit range")
+
+
+def _first(*groups: list[str]) -> str | None:
+    """The key an error names: the only key of a one-key call, else None."""
+    keys = [k for group in groups for k in group]
+    return keys[0] if len(keys) == 1 else None
 
 
 def _glob_escape(text: str) -> str:

@@ -269,7 +269,15 @@ class RoundTrips:
 
         for name in ("execute", "executemany"):
             self._patch(psycopg.Cursor, name)
-        self._patch(psycopg.Connection, "commit", commit=True)
+        # commit() sends nothing when no transaction is open (autocommit, or
+        # a pool's end-of-borrow commit on an idle connection): not a trip.
+        idle = psycopg.pq.TransactionStatus.IDLE
+        self._patch(
+            psycopg.Connection,
+            "commit",
+            lambda conn: conn.autocommit or conn.info.transaction_status == idle,
+            commit=True,
+        )
 
     def uninstall(self) -> None:
         while self._undo:

@@ -432,22 +432,30 @@ def check_plan(plan: object) -> CommitPlan:
 def _well_formed(plan: CommitPlan) -> bool:  # noqa: PLR0911 - one early exit per part
     """The fast path of :func:`check_plan`: True when every part already has
     exactly the expected type (what the library's own callers build)."""
-    guards, puts, counts = plan.guards, plan.puts, plan.counts
+    guards, res, puts, put_ttl, counts, count_ttl = plan
     if type(guards) not in _SEQ or type(puts) not in _SEQ or type(counts) not in _SEQ:
         return False
-    if not (_ttl_ok(plan.put_ttl) and _ttl_ok(plan.count_ttl)):
+    if (put_ttl is not None and not _ttl_ok(put_ttl)) or (
+        count_ttl is not None and not _ttl_ok(count_ttl)
+    ):
         return False
-    if plan.reserve is not None and not _reservation_ok(plan.reserve):
+    if res is not None and not _reservation_ok(res):
         return False
     for g in guards:
-        if type(g) is not tuple or len(g) != 2 or not _good_key(g[0]):
+        if type(g) is not tuple or len(g) != 2:
             return False
-        if g[1] is not None and type(g[1]) is not str:
+        key, expected = g
+        if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH:
+            return False
+        if expected is not None and type(expected) is not str:
             return False
     for p in puts:
-        if type(p) is not tuple or len(p) != 3 or not _good_key(p[0]):
+        if type(p) is not tuple or len(p) != 3:
             return False
-        if type(p[1]) is not str or not _int64(p[2]):
+        key, value, rank = p
+        if type(key) is not str or not 0 < len(key) <= MAX_KEY_LENGTH or type(value) is not str:
+            return False
+        if type(rank) is not int or not INT64_MIN <= rank <= INT64_MAX:
             return False
     return all(
         type(c) is tuple
@@ -462,7 +470,7 @@ def _well_formed(plan: CommitPlan) -> bool:  # noqa: PLR0911 - one early exit pe
 
 
 def _ttl_ok(ttl: object) -> bool:
-    return ttl is None or (type(ttl) is float and ttl > 0 and ttl != math.inf)
+    return ttl is None or (type(ttl) is float and 0 < ttl < math.inf)
 
 
 def _int64(value: object) -> bool:
@@ -470,14 +478,17 @@ def _int64(value: object) -> bool:
 
 
 def _reservation_ok(res: object) -> bool:
+    if type(res) is not Reservation:
+        return False
+    key, amount, limit, ttl = res
     return (
-        type(res) is Reservation
-        and _good_key(res.key)
-        and type(res.amount) is int
-        and type(res.limit) is int
-        and res.amount >= 0
-        and res.limit >= 0
-        and _ttl_ok(res.ttl)
+        type(key) is str
+        and 0 < len(key) <= MAX_KEY_LENGTH
+        and type(amount) is int
+        and type(limit) is int
+        and amount >= 0
+        and limit >= 0
+        and (ttl is None or _ttl_ok(ttl))
     )
 
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from a2p_policy.errors import InvalidArgument
-from a2p_policy.storage.backend import INT64_MAX, INT64_MIN, StorageBackend, stale
+from a2p_policy.storage.backend import INT64_MAX, INT64_MIN, StorageBackend
 from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot, touch_ttl
 
 __all__ = ["MemoryStorage"]
@@ -294,18 +294,15 @@ class MemoryStorage(StorageBackend):
 
     def _commit(self, plan: CommitPlan) -> Committed:
         with self._lock:
-            values = self._values
-            current: list[str | None] = []
-            if plan.guards:
-                for key, _ in plan.guards:
-                    self._live(key)
-                current = [values.get(key) for key, _ in plan.guards]
-                if stale(current, plan.guards):
-                    return Committed(False, 0, 0, [], current)
+            values, expiry = self._values, self._expiry
+            current = self._guarded(plan.guards) if plan.guards else []
+            if current is None:
+                return Committed(False, 0, 0, [], [values.get(k) for k, _ in plan.guards])
             granted = used = 0
             res = plan.reserve
             if res is not None:
-                self._live(res.key)
+                if expiry:
+                    self._live(res.key)
                 used = self._counters.get(res.key, 0)
                 granted = min(res.amount, max(0, res.limit - used))
             # Every new hash is computed (and range-checked) before any
@@ -327,8 +324,21 @@ class MemoryStorage(StorageBackend):
                 if changed:
                     self._hashes[key] = fields
                     self._expire(key, plan.count_ttl)
-            counts = [dict(hashes[c[0]][0]) for c in plan.counts]
+            counts = [dict(hashes[c[0]][0]) for c in plan.counts] if plan.counts else []
             return Committed(True, granted, used, counts, current)
+
+    def _guarded(self, guards: Sequence[tuple[str, str | None]]) -> list[str | None] | None:
+        """The guard keys' values, or None when one differs from its
+        expected value (the lock is held)."""
+        values = self._values
+        if self._expiry:
+            for key, _ in guards:
+                self._live(key)
+        current = [values.get(key) for key, _ in guards]
+        for (_, expected), found in zip(guards, current, strict=True):
+            if found != expected:
+                return None
+        return current
 
     def _new_hashes(
         self, entries: Sequence[tuple[str, str, int, int]], granted: int

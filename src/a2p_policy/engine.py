@@ -42,7 +42,7 @@ from a2p_policy.messages import (
     Violation,
 )
 from a2p_policy.phone import SenderType, sender_type
-from a2p_policy.rules import TollFreeGate
+from a2p_policy.rules import TollFreeGate, VerificationLookup
 from a2p_policy.settings import (
     DEFAULT_HELP_REPLY,
     DEFAULT_OPT_IN_REPLY,
@@ -148,7 +148,7 @@ class PolicyEngine:
         # Toll-free senders (carrier-handled STOP): only START/UNSTOP re-subscribe.
         self.tollfree_keywords = KeywordClassifier(base.for_toll_free())
         tf = self.tollfree_settings
-        self.tollfree: Any = tf.client
+        self.tollfree: VerificationLookup | None = tf.client
         self.tollfree_gate = TollFreeGate(tf.client, tf.numbers) if tf.client is not None else None
 
     def _shared(self, value: Any, kind: type, name: str) -> Any:

@@ -178,6 +178,19 @@ DEFAULT_OPT_IN_PHRASES: tuple[str, ...] = (
     "SUBSCRIBE ME",
 )
 
+#: The words for a text message, in the filler words and the still-stopping words.
+_MESSAGE_WORDS = (
+    "TEXT",
+    "TEXTS",
+    "TEXTING",
+    "MESSAGE",
+    "MESSAGES",
+    "MESSAGING",
+    "MSG",
+    "MSGS",
+    "SMS",
+)
+
 #: Words that add no meaning next to a keyword ("STOP please", "stop texting
 #: me", "HELP me"). A short sentence made only of a keyword and these words is
 #: a PROBABLE match.
@@ -211,15 +224,7 @@ DEFAULT_FILLER_WORDS: tuple[str, ...] = (
     "JUST",
     "SIR",
     "MAAM",
-    "TEXT",
-    "TEXTS",
-    "TEXTING",
-    "MESSAGE",
-    "MESSAGES",
-    "MESSAGING",
-    "MSG",
-    "MSGS",
-    "SMS",
+    *_MESSAGE_WORDS,
     "SENDING",
     "CONTACTING",
     "CALLING",
@@ -253,15 +258,7 @@ DEFAULT_ANSWER_NEGATIONS: tuple[str, ...] = ("NO", "NOPE", "NAH", "DO NOT", "DOE
 #: to stop ("Stop. Never text me again", "Stop! Not interested", "STOP. No
 #: more"): such a sentence does not take the keyword back.
 STILL_STOPPING_WORDS: tuple[str, ...] = (
-    "TEXT",
-    "TEXTS",
-    "TEXTING",
-    "MESSAGE",
-    "MESSAGES",
-    "MESSAGING",
-    "MSG",
-    "MSGS",
-    "SMS",
+    *_MESSAGE_WORDS,
     "CONTACT",
     "CONTACTING",
     "CALL",

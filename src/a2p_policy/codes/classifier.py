@@ -95,15 +95,14 @@ class ErrorCodeClassifier:
         number = parse_code(code)
         row = DELIVERY_ERRORS.get(number) if number is not None else None
         if row is None or number is None:
-            return ErrorInfo(
+            # Read as no code at all (no DND action, no resend), but an
+            # error was reported: it counts toward the error rate.
+            return attrs.evolve(
+                _NO_CODE,
                 code=number,
                 description=_not_in_table("error code", number, code),
-                dnd_action=DndAction.NONE,
                 is_error=True,
-                retryable=False,
-                known=False,
                 category=ErrorCategory.UNKNOWN,
-                source="",
             )
         return ErrorInfo(code=number, known=True, **attrs.asdict(row, recurse=False))
 

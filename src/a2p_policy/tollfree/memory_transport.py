@@ -42,6 +42,7 @@ from a2p_policy.tollfree.events import EVENT_PREFIX
 from a2p_policy.tollfree.models import (
     BUSINESS_PROFILE_FIELDS,
     EDIT_WINDOW,
+    REJECTION_FIELDS,
     TollFreeVerification,
     TollFreeVerificationRequest,
     VerificationStatus,
@@ -255,14 +256,9 @@ class InMemoryTollFreeTransport:
             record = current.to_api_json()
             record.update(changes)
             record.update(
+                dict.fromkeys(REJECTION_FIELDS),  # an edit clears the rejection
                 status=VerificationStatus.PENDING_REVIEW.value,
                 date_updated=_iso(self._tick()),
-                rejection_reason=None,
-                error_code=None,
-                rejection_reasons=None,
-                rejected_on=None,
-                edit_expiration=None,
-                edit_allowed=None,
             )
             updated = TollFreeVerification.from_api(record)
             if self._storage.compare_and_set(

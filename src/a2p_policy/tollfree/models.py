@@ -626,6 +626,16 @@ def _nesting(value: object) -> int:
     return deepest
 
 
+#: The fields of a record that describe its latest rejection.
+REJECTION_FIELDS: tuple[str, ...] = (
+    "rejection_reason",
+    "error_code",
+    "rejection_reasons",
+    "rejected_on",
+    "edit_expiration",
+    "edit_allowed",
+)
+
 #: Response keys read as-is (the SDK instance's attribute names).
 _RESPONSE_FIELDS: tuple[str, ...] = (
     "sid",
@@ -639,12 +649,7 @@ _RESPONSE_FIELDS: tuple[str, ...] = (
     "tollfree_phone_number_sid",
     "tollfree_phone_number",
     "external_reference_id",
-    "rejection_reason",
-    "error_code",
-    "rejection_reasons",
-    "rejected_on",
-    "edit_expiration",
-    "edit_allowed",
+    *REJECTION_FIELDS,
     "url",
     "resource_links",
     "vetting_id_expiration",

@@ -459,54 +459,52 @@ def _cmd_segments(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
     return EXIT_OK
 
 
-def _fields(obj: object, *names: str) -> dict[str, Any]:
-    """The named attributes of ``obj`` as JSON values (an enum by its name)."""
-    values = ((name, getattr(obj, name)) for name in names)
+def _fields(obj: object, names: str) -> dict[str, Any]:
+    """The attributes of ``obj`` that ``names`` names (separated by spaces),
+    as JSON values (an enum by its name)."""
+    values = ((name, getattr(obj, name)) for name in names.split())
     return {name: v.name if isinstance(v, enum.Enum) else v for name, v in values}
 
 
 #: What ``classify --json`` prints of an error code, and with ``--tollfree``.
-_ERROR_JSON = "code known description dnd_action is_error retryable category source".split()
-_REJECTION_JSON = "code known description resubmittable correction family source".split()
+_ERROR_JSON = "code known description dnd_action is_error retryable category source"
+_REJECTION_JSON = "code known description resubmittable correction family source"
 
 
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def _code_headline(code: int | None, description: str, known: bool) -> str:
-    return f"{code}: {description}" + ("" if known else " (unknown code)")
-
-
 def _cmd_classify(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
-    from a2p_policy.codes import ErrorCodeClassifier
+    from a2p_policy.codes import ErrorCodeClassifier, ErrorInfo, RejectionInfo
 
     raw = args.code.strip()
     if not re.fullmatch(r"[0-9]{1,9}", raw):
         raise CliError(f"CODE must be a number such as 30007, got {args.code!r}")
     clf = ErrorCodeClassifier()
+    answer: ErrorInfo | RejectionInfo
     if args.tollfree:
-        r = clf.tollfree_rejection(raw)
-        if out.json:
-            out.emit(_fields(r, *_REJECTION_JSON))
-        else:
-            out.line(_code_headline(r.code, r.description, r.known))
-            out.line(f"resubmittable: {_yes(r.resubmittable)}")
-            if r.correction:
-                out.line(f"correction: {r.correction}")
-            if r.source:
-                out.line(f"source: {r.source}")
-        return EXIT_OK
-    info = clf.classify(raw)
-    if out.json:
-        out.emit(_fields(info, *_ERROR_JSON))
+        answer = rejection = clf.tollfree_rejection(raw)
+        names = _REJECTION_JSON
+        details = [f"resubmittable: {_yes(rejection.resubmittable)}"]
+        if rejection.correction:
+            details.append(f"correction: {rejection.correction}")
     else:
-        out.line(_code_headline(info.code, info.description, info.known))
-        out.line(f"do-not-disturb: {info.dnd_action.name}")
-        out.line(f"counts toward the error rate: {_yes(info.is_error)}")
-        out.line(f"retryable unchanged: {_yes(info.retryable)}")
-        if info.source:
-            out.line(f"source: {info.source}")
+        answer = info = clf.classify(raw)
+        names = _ERROR_JSON
+        details = [
+            f"do-not-disturb: {info.dnd_action.name}",
+            f"counts toward the error rate: {_yes(info.is_error)}",
+            f"retryable unchanged: {_yes(info.retryable)}",
+        ]
+    if out.json:
+        out.emit(_fields(answer, names))
+        return EXIT_OK
+    out.line(f"{answer.code}: {answer.description}" + ("" if answer.known else " (unknown code)"))
+    for line in details:
+        out.line(line)
+    if answer.source:
+        out.line(f"source: {answer.source}")
     return EXIT_OK
 
 
@@ -516,7 +514,7 @@ def _cmd_keyword(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
     text = _read_text(args.text, stdin)
     m = classify_inbound(text)
     if out.json:
-        out.emit(_fields(m, "kind", "keyword", "certainty", "honor", "needs_review", "reason"))
+        out.emit(_fields(m, "kind keyword certainty honor needs_review reason"))
     elif m.certainty is None:
         out.line("NONE: not a keyword (an ordinary message)")
     else:

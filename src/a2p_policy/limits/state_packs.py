@@ -90,6 +90,7 @@ FEDERAL_TCPA = QuietHoursPack(
     windows=(_h(8, 21),) * 7,
 )
 
+
 def _mini_tcpa(code: str, name: str, citation: str, effective_from: date) -> QuietHoursPack:
     """A state telephone solicitation act of the 2021-2024 kind: 8:00-20:00
     every day and at most three solicitations on the same subject per 24 h."""

@@ -40,6 +40,7 @@ standard library is used (argparse), so the console script starts fast.
 from __future__ import annotations
 
 import argparse
+import enum
 import functools
 import json
 import math
@@ -458,54 +459,52 @@ def _cmd_segments(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
     return EXIT_OK
 
 
+def _fields(obj: object, names: str) -> dict[str, Any]:
+    """The attributes of ``obj`` that ``names`` names (separated by spaces),
+    as JSON values (an enum by its name)."""
+    values = ((name, getattr(obj, name)) for name in names.split())
+    return {name: v.name if isinstance(v, enum.Enum) else v for name, v in values}
+
+
+#: What ``classify --json`` prints of an error code, and with ``--tollfree``.
+_ERROR_JSON = "code known description dnd_action is_error retryable category source"
+_REJECTION_JSON = "code known description resubmittable correction family source"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 def _cmd_classify(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
-    from a2p_policy.codes import ErrorCodeClassifier
+    from a2p_policy.codes import ErrorCodeClassifier, ErrorInfo, RejectionInfo
 
     raw = args.code.strip()
     if not re.fullmatch(r"[0-9]{1,9}", raw):
         raise CliError(f"CODE must be a number such as 30007, got {args.code!r}")
     clf = ErrorCodeClassifier()
+    answer: ErrorInfo | RejectionInfo
     if args.tollfree:
-        r = clf.tollfree_rejection(raw)
-        data: dict[str, Any] = {
-            "code": r.code,
-            "known": r.known,
-            "description": r.description,
-            "resubmittable": r.resubmittable,
-            "correction": r.correction,
-            "family": r.family,
-            "source": r.source,
-        }
-        if out.json:
-            out.emit(data)
-        else:
-            out.line(f"{r.code}: {r.description}" + ("" if r.known else " (unknown code)"))
-            out.line(f"resubmittable: {'yes' if r.resubmittable else 'no'}")
-            if r.correction:
-                out.line(f"correction: {r.correction}")
-            if r.source:
-                out.line(f"source: {r.source}")
-        return EXIT_OK
-    info = clf.classify(raw)
-    data = {
-        "code": info.code,
-        "known": info.known,
-        "description": info.description,
-        "dnd_action": info.dnd_action.name,
-        "is_error": info.is_error,
-        "retryable": info.retryable,
-        "category": info.category.name,
-        "source": info.source,
-    }
-    if out.json:
-        out.emit(data)
+        answer = rejection = clf.tollfree_rejection(raw)
+        names = _REJECTION_JSON
+        details = [f"resubmittable: {_yes(rejection.resubmittable)}"]
+        if rejection.correction:
+            details.append(f"correction: {rejection.correction}")
     else:
-        out.line(f"{info.code}: {info.description}" + ("" if info.known else " (unknown code)"))
-        out.line(f"do-not-disturb: {info.dnd_action.name}")
-        out.line(f"counts toward the error rate: {'yes' if info.is_error else 'no'}")
-        out.line(f"retryable unchanged: {'yes' if info.retryable else 'no'}")
-        if info.source:
-            out.line(f"source: {info.source}")
+        answer = info = clf.classify(raw)
+        names = _ERROR_JSON
+        details = [
+            f"do-not-disturb: {info.dnd_action.name}",
+            f"counts toward the error rate: {_yes(info.is_error)}",
+            f"retryable unchanged: {_yes(info.retryable)}",
+        ]
+    if out.json:
+        out.emit(_fields(answer, names))
+        return EXIT_OK
+    out.line(f"{answer.code}: {answer.description}" + ("" if answer.known else " (unknown code)"))
+    for line in details:
+        out.line(line)
+    if answer.source:
+        out.line(f"source: {answer.source}")
     return EXIT_OK
 
 
@@ -514,16 +513,8 @@ def _cmd_keyword(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
 
     text = _read_text(args.text, stdin)
     m = classify_inbound(text)
-    data = {
-        "kind": m.kind.name,
-        "keyword": m.keyword,
-        "certainty": m.certainty.name if m.certainty is not None else None,
-        "honor": m.honor,
-        "needs_review": m.needs_review,
-        "reason": m.reason.name,
-    }
     if out.json:
-        out.emit(data)
+        out.emit(_fields(m, "kind keyword certainty honor needs_review reason"))
     elif m.certainty is None:
         out.line("NONE: not a keyword (an ordinary message)")
     else:
@@ -719,9 +710,23 @@ def _add_text_commands(sub: _Subparsers, common: argparse.ArgumentParser) -> Non
     p.set_defaults(handler=_cmd_keyword)
 
 
+def _add_group(
+    sub: _Subparsers,
+    common: argparse.ArgumentParser,
+    name: str,
+    help: str,
+    *,
+    dest: str,
+    metavar: str = "COMMAND",
+) -> _Subparsers:
+    """Add the command ``name`` that has subcommands (``tfv check``...);
+    return its subparsers. ``dest`` gets the subcommand's name."""
+    p = sub.add_parser(name, parents=[common], help=help)
+    return p.add_subparsers(dest=dest, metavar=metavar, parser_class=_Parser)
+
+
 def _add_tfv(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("tfv", parents=[common], help="toll-free verification tools")
-    tfv = p.add_subparsers(dest="tfv_command", metavar="COMMAND", parser_class=_Parser)
+    tfv = _add_group(sub, common, "tfv", "toll-free verification tools", dest="tfv_command")
     q = tfv.add_parser(
         "check", parents=[common], help="validate and precheck a request (JSON file)"
     )
@@ -736,8 +741,9 @@ def _add_tfv(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def _add_audit(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("audit", parents=[common], help="audit an opt-in form, privacy or terms")
-    audit = p.add_subparsers(dest="what", metavar="KIND", parser_class=_Parser)
+    audit = _add_group(
+        sub, common, "audit", "audit an opt-in form, privacy or terms", dest="what", metavar="KIND"
+    )
     q = audit.add_parser("optin", parents=[common], help="an opt-in form's text")
     q.add_argument("file", metavar="FILE", help="a text or HTML file, or - for stdin")
     q.add_argument("--brand", help="the organization the form must name")
@@ -751,8 +757,7 @@ def _add_audit(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def _add_storage(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("storage", parents=[common], help="storage tools")
-    storage = p.add_subparsers(dest="storage_command", metavar="COMMAND", parser_class=_Parser)
+    storage = _add_group(sub, common, "storage", "storage tools", dest="storage_command")
     q = storage.add_parser("migrate", parents=[common], help="the PostgreSQL schema (with --print)")
     q.add_argument("--print", action="store_true", help="print the SQL script")
     q.set_defaults(handler=_cmd_storage_migrate)

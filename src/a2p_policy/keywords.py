@@ -178,6 +178,19 @@ DEFAULT_OPT_IN_PHRASES: tuple[str, ...] = (
     "SUBSCRIBE ME",
 )
 
+#: The words for a text message, in the filler words and the still-stopping words.
+_MESSAGE_WORDS = (
+    "TEXT",
+    "TEXTS",
+    "TEXTING",
+    "MESSAGE",
+    "MESSAGES",
+    "MESSAGING",
+    "MSG",
+    "MSGS",
+    "SMS",
+)
+
 #: Words that add no meaning next to a keyword ("STOP please", "stop texting
 #: me", "HELP me"). A short sentence made only of a keyword and these words is
 #: a PROBABLE match.
@@ -211,15 +224,7 @@ DEFAULT_FILLER_WORDS: tuple[str, ...] = (
     "JUST",
     "SIR",
     "MAAM",
-    "TEXT",
-    "TEXTS",
-    "TEXTING",
-    "MESSAGE",
-    "MESSAGES",
-    "MESSAGING",
-    "MSG",
-    "MSGS",
-    "SMS",
+    *_MESSAGE_WORDS,
     "SENDING",
     "CONTACTING",
     "CALLING",
@@ -253,15 +258,7 @@ DEFAULT_ANSWER_NEGATIONS: tuple[str, ...] = ("NO", "NOPE", "NAH", "DO NOT", "DOE
 #: to stop ("Stop. Never text me again", "Stop! Not interested", "STOP. No
 #: more"): such a sentence does not take the keyword back.
 STILL_STOPPING_WORDS: tuple[str, ...] = (
-    "TEXT",
-    "TEXTS",
-    "TEXTING",
-    "MESSAGE",
-    "MESSAGES",
-    "MESSAGING",
-    "MSG",
-    "MSGS",
-    "SMS",
+    *_MESSAGE_WORDS,
     "CONTACT",
     "CONTACTING",
     "CALL",
@@ -733,34 +730,24 @@ class KeywordClassifier:
         self._config = config
         self._max_words = config.max_probable_words
         filler_alt = _alternation(" ".join(_tokens(w)) for w in config.filler_words)
-        self._kinds: tuple[_KindRules, ...] = (
+        # In the order the kinds are tried: (kind, keywords, phrases, how sure
+        # a phrase or other non-exact match is at most, keyword anywhere).
+        kinds = (
+            (KeywordKind.OPT_OUT, config.opt_out, config.opt_out_phrases, Certainty.PROBABLE, True),
+            (KeywordKind.HELP, config.help, config.help_phrases, Certainty.PROBABLE, False),
+            (KeywordKind.OPT_IN, config.opt_in, config.opt_in_phrases, Certainty.POSSIBLE, False),
+        )
+        self._kinds: tuple[_KindRules, ...] = tuple(
             _build_kind(
-                KeywordKind.OPT_OUT,
-                config.opt_out,
-                config.opt_out_phrases,
+                kind,
+                keywords,
+                phrases,
                 filler_alt,
-                phrase_certainty=Certainty.PROBABLE,
-                max_non_exact=Certainty.PROBABLE,
-                keyword_anywhere=True,
-            ),
-            _build_kind(
-                KeywordKind.HELP,
-                config.help,
-                config.help_phrases,
-                filler_alt,
-                phrase_certainty=Certainty.PROBABLE,
-                max_non_exact=Certainty.PROBABLE,
-                keyword_anywhere=False,
-            ),
-            _build_kind(
-                KeywordKind.OPT_IN,
-                config.opt_in,
-                config.opt_in_phrases,
-                filler_alt,
-                phrase_certainty=Certainty.POSSIBLE,
-                max_non_exact=Certainty.POSSIBLE,
-                keyword_anywhere=False,
-            ),
+                phrase_certainty=most,
+                max_non_exact=most,
+                keyword_anywhere=anywhere,
+            )
+            for kind, keywords, phrases, most, anywhere in kinds
         )
         review = [" ".join(_tokens(p)) for p in config.review_phrases]
         self._negations = frozenset(" ".join(_tokens(n)) for n in config.negations)

@@ -26,6 +26,7 @@ from a2p_policy.validation import (
     check_body,
     check_state,
     check_text,
+    enum_by_name,
 )
 
 __all__ = [
@@ -84,28 +85,20 @@ def _to(value: object) -> str:
 
 
 def _kind(value: object) -> MessageKind:
-    if isinstance(value, MessageKind):
-        return value
-    if isinstance(value, str):
-        try:
-            return MessageKind[value.strip().upper()]
-        except KeyError:
-            pass
-    raise InvalidField(
-        f"kind must be a MessageKind ({', '.join(k.name for k in MessageKind)}), got {value!r}",
-        "kind",
-    )
+    kind = enum_by_name(MessageKind, value)
+    if kind is None:
+        raise InvalidField(
+            f"kind must be a MessageKind ({', '.join(k.name for k in MessageKind)}), got {value!r}",
+            "kind",
+        )
+    return kind
 
 
 def _use_case(value: object) -> UseCase:
-    if isinstance(value, UseCase):
-        return value
-    if isinstance(value, str):
-        try:
-            return UseCase[value.strip().upper()]
-        except KeyError:
-            pass
-    raise InvalidField(f"use_case must be a UseCase, got {value!r}", "use_case")
+    use_case = enum_by_name(UseCase, value)
+    if use_case is None:
+        raise InvalidField(f"use_case must be a UseCase, got {value!r}", "use_case")
+    return use_case
 
 
 def _body(value: object) -> str:

@@ -24,6 +24,9 @@ Every error is an :class:`InvalidField` (an
 
 from __future__ import annotations
 
+import enum
+from typing import Self, TypeVar
+
 from a2p_policy.errors import InvalidArgument, InvalidPhoneNumber
 
 __all__ = [
@@ -120,26 +123,23 @@ CA_PROVINCE_CODES: frozenset[str] = frozenset(
 STATE_CODES: frozenset[str] = US_STATE_CODES | CA_PROVINCE_CODES
 
 
-class InvalidField(InvalidArgument):
+class _FieldError(Exception):
+    """An error that names the refused field in ``field`` (kept by pickle)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __reduce__(self) -> tuple[type[Self], tuple[str, str | None]]:
+        return (type(self), (str(self), self.field))
+
+
+class InvalidField(_FieldError, InvalidArgument):
     """A field's value is refused; ``field`` names the field."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
-    def __reduce__(self) -> tuple[type[InvalidField], tuple[str, str | None]]:
-        return (type(self), (str(self), self.field))
-
-
-class InvalidPhoneField(InvalidPhoneNumber):
+class InvalidPhoneField(_FieldError, InvalidPhoneNumber):
     """A phone number field is refused; ``field`` names the field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-    def __reduce__(self) -> tuple[type[InvalidPhoneField], tuple[str, str | None]]:
-        return (type(self), (str(self), self.field))
 
 
 def field_of(exc: BaseException) -> str | None:
@@ -219,6 +219,20 @@ def check_text(value: object, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(f"{field} must be a non-empty string, got {value!r}", field)
     return value
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def enum_by_name(enum_type: type[E], value: object) -> E | None:
+    """``value`` as a member of ``enum_type``: the member itself, or a
+    member's name in any case with surrounding white space ignored; None for
+    anything else (the caller raises its own error)."""
+    if isinstance(value, enum_type):
+        return value
+    if isinstance(value, str):
+        return enum_type.__members__.get(value.strip().upper())
+    return None
 
 
 def int_or_none(value: object) -> int | None:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from a2p_policy._optional import require
 from a2p_policy.errors import InvalidArgument, SignatureError
@@ -126,6 +126,16 @@ class _Webhook(BaseModel):
         # Absent is fine; present but blank or malformed is refused.
         return None if value is None else check_sid(value, "sid")
 
+    #: Which of ``from_`` and ``to`` is our number (a long code, a toll-free
+    #: number or a short code); the other is the contact's phone number.
+    _our_number: ClassVar[str]
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _addresses(cls, value: str, info: ValidationInfo) -> str:
+        ours = info.field_name == cls._our_number
+        return _address(value, normalize_sender if ours else normalize_phone)
+
 
 class StatusCallback(_Webhook):
     """A message status callback (``StatusCallback`` URL of a message)."""
@@ -134,16 +144,7 @@ class StatusCallback(_Webhook):
     error_code: int | None = None
     error_message: str | None = None
 
-    @field_validator("from_")
-    @classmethod
-    def _sender(cls, value: str) -> str:
-        # Our number: a long code, a toll-free number or a short code.
-        return _address(value, normalize_sender)
-
-    @field_validator("to")
-    @classmethod
-    def _recipient(cls, value: str) -> str:
-        return _address(value, normalize_phone)
+    _our_number = "from_"
 
     @property
     def is_final(self) -> bool:
@@ -157,16 +158,7 @@ class InboundMessage(_Webhook):
     num_media: int = 0
     opt_out_type: OptOutType | None = None
 
-    @field_validator("from_")
-    @classmethod
-    def _contact(cls, value: str) -> str:
-        return _address(value, normalize_phone)
-
-    @field_validator("to")
-    @classmethod
-    def _ours(cls, value: str) -> str:
-        # Our number: a long code, a toll-free number or a short code.
-        return _address(value, normalize_sender)
+    _our_number = "to"
 
 
 #: The form field behind each model field, for error messages.
@@ -201,6 +193,18 @@ def _parsed(model: type[BaseModel], data: dict[str, Any], what: str) -> Any:
         raise InvalidField(f"malformed {what}: {details}", field) from exc
 
 
+def _envelope(form: Mapping[str, Any], sid_alias: str) -> dict[str, Any]:
+    """The fields every webhook carries (``sid_alias``: the older name of
+    ``MessageSid`` in this kind of post)."""
+    return {
+        "message_sid": _one(form, "MessageSid") or _one(form, sid_alias),
+        "account_sid": _one(form, "AccountSid"),
+        "messaging_service_sid": _one(form, "MessagingServiceSid"),
+        "from_": _one(form, "From"),
+        "to": _one(form, "To"),
+    }
+
+
 def parse_status_callback(form: Mapping[str, str]) -> StatusCallback:
     """Parse a status callback form post.
 
@@ -221,11 +225,7 @@ def parse_status_callback(form: Mapping[str, str]) -> StatusCallback:
         except ValueError as exc:
             raise InvalidArgument(f"ErrorCode must be a number, got {code_raw!r}") from exc
     data = {
-        "message_sid": _one(form, "MessageSid") or _one(form, "SmsSid"),
-        "account_sid": _one(form, "AccountSid"),
-        "messaging_service_sid": _one(form, "MessagingServiceSid"),
-        "from_": _one(form, "From"),
-        "to": _one(form, "To"),
+        **_envelope(form, "SmsSid"),
         "status": status.strip().lower(),
         "error_code": code,
         "error_message": _one(form, "ErrorMessage"),
@@ -242,11 +242,7 @@ def parse_inbound_message(form: Mapping[str, str]) -> InboundMessage:
     opt_out = _one(form, "OptOutType")
     num_media = _one(form, "NumMedia")
     data = {
-        "message_sid": _one(form, "MessageSid") or _one(form, "SmsMessageSid"),
-        "account_sid": _one(form, "AccountSid"),
-        "messaging_service_sid": _one(form, "MessagingServiceSid"),
-        "from_": _one(form, "From"),
-        "to": _one(form, "To"),
+        **_envelope(form, "SmsMessageSid"),
         "body": _one(form, "Body") or "",
         "num_media": num_media if num_media not in (None, "") else 0,
         "opt_out_type": opt_out.strip().upper() if opt_out else None,

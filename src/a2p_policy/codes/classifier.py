@@ -11,6 +11,8 @@ The tables and their sources are in :mod:`a2p_policy.codes.tables`.
 
 from __future__ import annotations
 
+import attrs
+
 from a2p_policy.codes.models import (
     DndAction,
     ErrorCategory,
@@ -93,30 +95,16 @@ class ErrorCodeClassifier:
         number = parse_code(code)
         row = DELIVERY_ERRORS.get(number) if number is not None else None
         if row is None or number is None:
-            return ErrorInfo(
+            # Read as no code at all (no DND action, no resend), but an
+            # error was reported: it counts toward the error rate.
+            return attrs.evolve(
+                _NO_CODE,
                 code=number,
-                description=(
-                    f"unknown error code {number}"
-                    if number is not None
-                    else f"malformed error code {_short(code)}"
-                ),
-                dnd_action=DndAction.NONE,
+                description=_not_in_table("error code", number, code),
                 is_error=True,
-                retryable=False,
-                known=False,
                 category=ErrorCategory.UNKNOWN,
-                source="",
             )
-        return ErrorInfo(
-            code=number,
-            description=row.description,
-            dnd_action=row.dnd_action,
-            is_error=row.is_error,
-            retryable=row.retryable,
-            known=True,
-            category=row.category,
-            source=row.source,
-        )
+        return ErrorInfo(code=number, known=True, **attrs.asdict(row, recurse=False))
 
     def tollfree_rejection(
         self, code: int | str, edit_allowed: bool | None = None
@@ -154,30 +142,22 @@ class ErrorCodeClassifier:
             if resubmittable
             else GENERIC_CORRECTION_NOT_RESUBMITTABLE
         )
-        if number is not None:
-            for family in TOLLFREE_FAMILIES:
-                if family.first <= number <= family.last:
-                    return RejectionInfo(
-                        code=number,
-                        description=f"{family.description} (code {number})",
-                        resubmittable=resubmittable,
-                        correction=correction,
-                        known=False,
-                        family=family.name,
-                        source="sources.md: toll-free verification",
-                    )
+        family = next(
+            (f for f in TOLLFREE_FAMILIES if number is not None and f.first <= number <= f.last),
+            None,
+        )
         return RejectionInfo(
             code=number,
             description=(
-                f"unknown rejection code {number}"
-                if number is not None
-                else f"malformed rejection code {_short(code)}"
+                _not_in_table("rejection code", number, code)
+                if family is None
+                else f"{family.description} (code {number})"
             ),
             resubmittable=resubmittable,
             correction=correction,
             known=False,
-            family=None,
-            source="",
+            family=None if family is None else family.name,
+            source="" if family is None else "sources.md: toll-free verification",
         )
 
     def http_error(self, status: int | str) -> HttpErrorInfo:
@@ -205,18 +185,16 @@ class ErrorCodeClassifier:
                 known=False,
                 action="Retry later." if server_side else "Inspect the response body.",
             )
-        return HttpErrorInfo(
-            status=number,
-            title=row.title,
-            description=row.description,
-            messages=row.messages,
-            retryable=row.retryable,
-            known=True,
-            action=row.action,
-        )
+        return HttpErrorInfo(status=number, known=True, **attrs.asdict(row, recurse=False))
 
     def __repr__(self) -> str:
         return "ErrorCodeClassifier()"
+
+
+def _not_in_table(what: str, number: int | None, raw: object) -> str:
+    """The description of a ``what`` that is not in its table: a well-formed
+    ``number`` is unknown, anything else (``raw``) is malformed."""
+    return f"unknown {what} {number}" if number is not None else f"malformed {what} {_short(raw)}"
 
 
 def _short(value: object) -> str:

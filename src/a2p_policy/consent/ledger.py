@@ -613,6 +613,31 @@ def _brand_part(brand: str) -> str:
     return _brand_key(normalize_brand(brand))
 
 
+def _state_after(
+    now: datetime,
+    phone: str,
+    brand: str,
+    record: ConsentRecord | None,
+    *,
+    revoked_record: ConsentRecord | None = None,
+    reinstated: bool = False,
+) -> ConsentState:
+    """The state a command leaves at ``now``: ``record`` granted now, or
+    (None) consent revoked now; its version is set when it is written."""
+    granted = record is not None
+    return ConsentState(
+        phone=phone,
+        brand=brand,
+        record=record,
+        granted_at=now if granted else None,
+        revoked_at=None if granted else now,
+        revoked_record=revoked_record,
+        reinstated_at=now if reinstated else None,
+        updated_at=now,
+        version=0,
+    )
+
+
 def _reason(reason: object) -> str:
     if not isinstance(reason, str):
         raise InvalidArgument(f"reason must be a str, got {type(reason).__name__}")
@@ -752,17 +777,7 @@ class ConsentLedger:
 
         def change(state: ConsentState | None, now: datetime) -> tuple[ConsentEvent, ConsentState]:
             event = ConsentEvent(ConsentEventKind.GRANT, now, phone, brand, record)
-            return event, ConsentState(
-                phone=phone,
-                brand=brand,
-                record=record,
-                granted_at=now,
-                revoked_at=None,
-                revoked_record=None,
-                reinstated_at=None,
-                updated_at=now,
-                version=0,
-            )
+            return event, _state_after(now, phone, brand, record)
 
         self._change(phone, brand, key, change, account)
 
@@ -779,17 +794,8 @@ class ConsentLedger:
             earlier = state.revoked_record if state is not None else None
             name = state.brand if state is not None else brand
             event = ConsentEvent(ConsentEventKind.REVOKE, now, phone, name, current, why)
-            return event, ConsentState(
-                phone=phone,
-                brand=name,
-                record=None,
-                granted_at=None,
-                revoked_at=now,
-                revoked_record=current if current is not None else earlier,
-                reinstated_at=None,
-                updated_at=now,
-                version=0,
-            )
+            ended = current if current is not None else earlier
+            return event, _state_after(now, phone, name, None, revoked_record=ended)
 
         self._change(phone, brand, key, change, acct)
 
@@ -836,17 +842,7 @@ class ConsentLedger:
                 ),
             )
             event = ConsentEvent(ConsentEventKind.REINSTATE, now, phone, state.brand, evidence, why)
-            return event, ConsentState(
-                phone=phone,
-                brand=state.brand,
-                record=original,
-                granted_at=now,
-                revoked_at=None,
-                revoked_record=None,
-                reinstated_at=now,
-                updated_at=now,
-                version=0,
-            )
+            return event, _state_after(now, phone, state.brand, original, reinstated=True)
 
         return self._change(phone, brand, key, change, acct) is not None
 

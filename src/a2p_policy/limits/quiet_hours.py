@@ -50,7 +50,7 @@ from a2p_policy.retry import CONFLICT, _Conflict, until_settled
 from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.usecases import TRANSACTIONAL_USE_CASES, UseCase
-from a2p_policy.validation import check_state
+from a2p_policy.validation import check_state, enum_by_name
 
 __all__ = ["FALLBACK_ZONES", "QuietHours", "QuietHoursResult", "state_for_number"]
 
@@ -121,14 +121,10 @@ def _fmt(minutes: int) -> str:
 
 
 def _use_case(value: object) -> UseCase:
-    if isinstance(value, UseCase):
-        return value
-    if isinstance(value, str):
-        try:
-            return UseCase[value.strip().upper()]
-        except KeyError:
-            pass
-    raise InvalidArgument(f"use_case must be a UseCase, got {value!r}")
+    use_case = enum_by_name(UseCase, value)
+    if use_case is None:
+        raise InvalidArgument(f"use_case must be a UseCase, got {value!r}")
+    return use_case
 
 
 class QuietHours:

@@ -90,37 +90,45 @@ FEDERAL_TCPA = QuietHoursPack(
     windows=(_h(8, 21),) * 7,
 )
 
+
+def _mini_tcpa(code: str, name: str, citation: str, effective_from: date) -> QuietHoursPack:
+    """A state telephone solicitation act of the 2021-2024 kind: 8:00-20:00
+    every day and at most three solicitations on the same subject per 24 h."""
+    return QuietHoursPack(
+        code=code,
+        name=name,
+        citation=citation,
+        windows=(_h(8, 20),) * 7,
+        effective_from=effective_from,
+        max_marketing_per_24h=3,
+    )
+
+
 #: Florida Telephone Solicitation Act as amended in 2021 (HB 1029): 8:00-20:00
 #: and at most three commercial solicitations on the same subject per 24 h.
-FLORIDA = QuietHoursPack(
-    code="FL",
-    name="Florida Telephone Solicitation Act (FTSA)",
-    citation="Fla. Stat. § 501.059 (FTSA) and § 501.616(6), as amended by Laws of Fla. 2021-174",
-    windows=(_h(8, 20),) * 7,
-    effective_from=date(2021, 7, 1),
-    max_marketing_per_24h=3,
+FLORIDA = _mini_tcpa(
+    "FL",
+    "Florida Telephone Solicitation Act (FTSA)",
+    "Fla. Stat. § 501.059 (FTSA) and § 501.616(6), as amended by Laws of Fla. 2021-174",
+    date(2021, 7, 1),
 )
 
 #: Oklahoma Telephone Solicitation Act of 2022 (HB 3168): 8:00-20:00 and at
 #: most three solicitations on the same subject per 24 h, from 2022-11-01.
-OKLAHOMA = QuietHoursPack(
-    code="OK",
-    name="Oklahoma Telephone Solicitation Act (OTSA)",
-    citation="Okla. Stat. tit. 15, § 775C.1 et seq.",
-    windows=(_h(8, 20),) * 7,
-    effective_from=date(2022, 11, 1),
-    max_marketing_per_24h=3,
+OKLAHOMA = _mini_tcpa(
+    "OK",
+    "Oklahoma Telephone Solicitation Act (OTSA)",
+    "Okla. Stat. tit. 15, § 775C.1 et seq.",
+    date(2022, 11, 1),
 )
 
 #: Maryland Stop the Spam Calls Act of 2023 (SB 90): 8:00-20:00 and at most
 #: three solicitations on the same subject per 24 h, from 2024-01-01.
-MARYLAND = QuietHoursPack(
-    code="MD",
-    name="Maryland Stop the Spam Calls Act",
-    citation="Md. Code Ann., Com. Law § 14-4501 et seq.",
-    windows=(_h(8, 20),) * 7,
-    effective_from=date(2024, 1, 1),
-    max_marketing_per_24h=3,
+MARYLAND = _mini_tcpa(
+    "MD",
+    "Maryland Stop the Spam Calls Act",
+    "Md. Code Ann., Com. Law § 14-4501 et seq.",
+    date(2024, 1, 1),
 )
 
 #: Texas SB 140 (2025) brings text messages under the telephone-solicitation

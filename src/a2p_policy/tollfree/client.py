@@ -45,6 +45,7 @@ from a2p_policy.storage.uri import resolve_storage
 from a2p_policy.tollfree.events import VerificationEvent
 from a2p_policy.tollfree.models import (
     BUSINESS_PROFILE_FIELDS,
+    REJECTION_FIELDS,
     RejectionReason,
     TollFreeVerification,
     TollFreeVerificationRequest,
@@ -63,14 +64,6 @@ _EVENT_TTL = 90 * 24 * 3600.0
 #: Longest wait_for_decision timeout (a longer one cannot be a real wait and
 #: would overflow the deadline's datetime).
 _MAX_WAIT_SECONDS = 10 * 365 * 24 * 3600.0
-_REJECTION_FIELDS = (
-    "rejection_reason",
-    "error_code",
-    "rejection_reasons",
-    "rejected_on",
-    "edit_expiration",
-    "edit_allowed",
-)
 _DECIDED = (VerificationStatus.TWILIO_APPROVED, VerificationStatus.TWILIO_REJECTED)
 
 
@@ -590,7 +583,7 @@ def _fold(  # noqa: PLR0912  # folds each field of an event by its own rule
     if new_key > old_key:
         merged = dict(current)
         if incoming.status is not VerificationStatus.TWILIO_REJECTED:
-            for f in _REJECTION_FIELDS:
+            for f in REJECTION_FIELDS:
                 merged[f] = None
         for f, value in new_json.items():
             if _is_set(value):
@@ -611,7 +604,7 @@ def _fold(  # noqa: PLR0912  # folds each field of an event by its own rule
     # An older (or equal) update: never moves the status; it may only fill
     # in what the record lacks.
     for f, value in new_json.items():
-        if f in _REJECTION_FIELDS or f in ("status", "date_updated"):
+        if f in REJECTION_FIELDS or f in ("status", "date_updated"):
             continue
         if not _is_set(current.get(f)) and _is_set(value):
             current[f] = value
@@ -620,7 +613,7 @@ def _fold(  # noqa: PLR0912  # folds each field of an event by its own rule
         and cur_status is VerificationStatus.TWILIO_REJECTED
     ):
         if not _is_set(current.get("rejection_reasons")) and not _is_set(current.get("error_code")):
-            for f in _REJECTION_FIELDS:
+            for f in REJECTION_FIELDS:
                 if _is_set(new_json.get(f)):
                     current[f] = new_json[f]
         if expired:

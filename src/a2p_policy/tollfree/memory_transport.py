@@ -42,6 +42,7 @@ from a2p_policy.tollfree.events import EVENT_PREFIX
 from a2p_policy.tollfree.models import (
     BUSINESS_PROFILE_FIELDS,
     EDIT_WINDOW,
+    REJECTION_FIELDS,
     TollFreeVerification,
     TollFreeVerificationRequest,
     VerificationStatus,
@@ -54,6 +55,7 @@ from a2p_policy.tollfree.state import (
     edit_window,
     is_resubmittable,
 )
+from a2p_policy.tollfree.transport import ListingTransport, ListQuery
 
 __all__ = ["InMemoryTollFreeTransport"]
 
@@ -93,7 +95,7 @@ def _validation_message(exc: ValidationError) -> str:
     return head + " " + "; ".join(parts)
 
 
-class InMemoryTollFreeTransport:
+class InMemoryTollFreeTransport(ListingTransport):
     """A faithful fake of the toll-free verification API (see the module doc).
 
     ``require_known_numbers``: answer 422 for a phone number SID not added with
@@ -255,14 +257,9 @@ class InMemoryTollFreeTransport:
             record = current.to_api_json()
             record.update(changes)
             record.update(
+                dict.fromkeys(REJECTION_FIELDS),  # an edit clears the rejection
                 status=VerificationStatus.PENDING_REVIEW.value,
                 date_updated=_iso(self._tick()),
-                rejection_reason=None,
-                error_code=None,
-                rejection_reasons=None,
-                rejected_on=None,
-                edit_expiration=None,
-                edit_allowed=None,
             )
             updated = TollFreeVerification.from_api(record)
             if self._storage.compare_and_set(
@@ -281,19 +278,8 @@ class InMemoryTollFreeTransport:
                 return
         raise TollFreeApiError(500, 500, "General/Server Error.")  # pragma: no cover
 
-    def list(
-        self,
-        *,
-        status: VerificationStatus | None = None,
-        tollfree_phone_number_sid: str | None = None,
-        limit: int | None = None,
-        page_size: int | None = None,
-    ) -> list[TollFreeVerification]:
-        if status is not None:
-            try:
-                status = VerificationStatus.parse(status)
-            except InvalidArgument as exc:
-                raise TollFreeApiError(400, 400, str(exc)) from None
+    def _list(self, query: ListQuery) -> list[TollFreeVerification]:
+        limit = query.limit
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
             raise TollFreeApiError(400, 400, "limit must be an integer")
         sids = [entry for _, entry in self._storage.read(self._key("index"))]
@@ -303,12 +289,10 @@ class InMemoryTollFreeTransport:
             if raw is None:
                 continue
             verification = TollFreeVerification.from_api(raw)
-            if status is not None and verification.status is not status:
+            if query.status is not None and verification.status is not query.status:
                 continue
-            if (
-                tollfree_phone_number_sid is not None
-                and verification.tollfree_phone_number_sid != tollfree_phone_number_sid
-            ):
+            pn_sid = query.tollfree_phone_number_sid
+            if pn_sid is not None and verification.tollfree_phone_number_sid != pn_sid:
                 continue
             out.append(verification)
             if limit is not None and len(out) >= limit:

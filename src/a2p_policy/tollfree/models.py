@@ -148,45 +148,6 @@ _REQUIRED_WITHOUT_PROFILE: tuple[str, ...] = tuple(
     f for f in BUSINESS_PROFILE_FIELDS if f != "business_street_address2"
 )
 
-#: Fields an edit of a rejected verification may change (the SDK's
-#: ``update()`` parameters except ``edit_reason``; SIDs never change).
-UPDATABLE_FIELDS: tuple[str, ...] = (
-    "business_name",
-    "business_website",
-    "notification_email",
-    "use_case_categories",
-    "use_case_summary",
-    "production_message_sample",
-    "opt_in_image_urls",
-    "opt_in_type",
-    "message_volume",
-    "business_street_address",
-    "business_street_address2",
-    "business_city",
-    "business_state_province_region",
-    "business_postal_code",
-    "business_country",
-    "additional_information",
-    "business_contact_first_name",
-    "business_contact_last_name",
-    "business_contact_email",
-    "business_contact_phone",
-    "business_registration_number",
-    "business_registration_authority",
-    "business_registration_country",
-    "business_type",
-    "business_registration_phone_number",
-    "doing_business_as",
-    "opt_in_confirmation_message",
-    "help_message_sample",
-    "privacy_policy_url",
-    "terms_and_conditions_url",
-    "age_gated_content",
-    "opt_in_keywords",
-    "vetting_provider",
-    "vetting_id",
-)
-
 #: The prioritized edit window after a rejection (both TFV articles).
 EDIT_WINDOW = timedelta(days=7)
 
@@ -446,6 +407,16 @@ class TollFreeVerificationRequest(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
+#: Fields an edit of a rejected verification may change (the SDK's
+#: ``update()`` parameters except ``edit_reason``): every request field but
+#: the SIDs, which never change, and ``external_reference_id``.
+UPDATABLE_FIELDS: tuple[str, ...] = tuple(
+    name
+    for name in TollFreeVerificationRequest.model_fields
+    if name not in ("tollfree_phone_number_sid", "customer_profile_sid", "external_reference_id")
+)
+
+
 def _adapter(name: str) -> TypeAdapter[Any]:
     info = TollFreeVerificationRequest.model_fields[name]
     if info.metadata:
@@ -626,6 +597,16 @@ def _nesting(value: object) -> int:
     return deepest
 
 
+#: The fields of a record that describe its latest rejection.
+REJECTION_FIELDS: tuple[str, ...] = (
+    "rejection_reason",
+    "error_code",
+    "rejection_reasons",
+    "rejected_on",
+    "edit_expiration",
+    "edit_allowed",
+)
+
 #: Response keys read as-is (the SDK instance's attribute names).
 _RESPONSE_FIELDS: tuple[str, ...] = (
     "sid",
@@ -639,12 +620,7 @@ _RESPONSE_FIELDS: tuple[str, ...] = (
     "tollfree_phone_number_sid",
     "tollfree_phone_number",
     "external_reference_id",
-    "rejection_reason",
-    "error_code",
-    "rejection_reasons",
-    "rejected_on",
-    "edit_expiration",
-    "edit_allowed",
+    *REJECTION_FIELDS,
     "url",
     "resource_links",
     "vetting_id_expiration",

@@ -17,6 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
+import attrs
+
+from a2p_policy.errors import InvalidArgument, TollFreeApiError
 from a2p_policy.tollfree.models import TollFreeVerification, VerificationStatus
 
 __all__ = ["TollFreeTransport"]
@@ -73,3 +76,38 @@ class TollFreeTransport(Protocol):
         """GET /v1/Tollfree/Verifications with optional filters, following
         pages (``page_size`` at most 50) until ``limit`` records or the end."""
         ...
+
+
+@attrs.frozen(slots=True)
+class ListQuery:
+    """The filters of one :meth:`TollFreeTransport.list` call; ``status``
+    already read as the API reads it."""
+
+    status: VerificationStatus | None
+    tollfree_phone_number_sid: str | None
+    limit: int | None
+    page_size: int | None
+
+
+class ListingTransport:
+    """What the library's two transports share: :meth:`list` reads its
+    filters (an unknown ``status`` is the API's 400) and hands them to
+    :meth:`_list`."""
+
+    def _list(self, query: ListQuery) -> list[TollFreeVerification]:
+        raise NotImplementedError  # each transport's own
+
+    def list(
+        self,
+        *,
+        status: VerificationStatus | None = None,
+        tollfree_phone_number_sid: str | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> list[TollFreeVerification]:
+        if status is not None:
+            try:
+                status = VerificationStatus.parse(status)
+            except InvalidArgument as exc:
+                raise TollFreeApiError(400, 400, str(exc)) from None
+        return self._list(ListQuery(status, tollfree_phone_number_sid, limit, page_size))

@@ -24,7 +24,8 @@ from typing import Any, TypeVar
 
 from a2p_policy._optional import require
 from a2p_policy.errors import InvalidArgument, TollFreeApiError
-from a2p_policy.tollfree.models import TollFreeVerification, VerificationStatus
+from a2p_policy.tollfree.models import TollFreeVerification
+from a2p_policy.tollfree.transport import ListingTransport, ListQuery
 from a2p_policy.validation import int_or_none
 
 __all__ = ["TwilioTollFreeTransport"]
@@ -40,7 +41,7 @@ def _not_found() -> TollFreeApiError:
     return TollFreeApiError(404, 404, "Toll-Free verification not found.")
 
 
-class TwilioTollFreeTransport:
+class TwilioTollFreeTransport(ListingTransport):
     """:class:`~a2p_policy.tollfree.transport.TollFreeTransport` over a
     ``twilio.rest.Client`` (build it with your credentials; pass
     ``http_client=`` to control HTTP)."""
@@ -73,25 +74,15 @@ class TwilioTollFreeTransport:
         sid = self._sid(sid)
         self._call(lambda: self._resource(sid).delete())
 
-    def list(
-        self,
-        *,
-        status: VerificationStatus | None = None,
-        tollfree_phone_number_sid: str | None = None,
-        limit: int | None = None,
-        page_size: int | None = None,
-    ) -> list[TollFreeVerification]:
+    def _list(self, query: ListQuery) -> list[TollFreeVerification]:
         kwargs: dict[str, object] = {}
-        if status is not None:
-            try:
-                kwargs["status"] = VerificationStatus.parse(status).value
-            except InvalidArgument as exc:
-                raise TollFreeApiError(400, 400, str(exc)) from None
-        if tollfree_phone_number_sid is not None:
-            kwargs["tollfree_phone_number_sid"] = tollfree_phone_number_sid
-        if limit is not None:
-            kwargs["limit"] = limit
-        kwargs["page_size"] = min(page_size or _MAX_PAGE_SIZE, _MAX_PAGE_SIZE)
+        if query.status is not None:
+            kwargs["status"] = query.status.value
+        if query.tollfree_phone_number_sid is not None:
+            kwargs["tollfree_phone_number_sid"] = query.tollfree_phone_number_sid
+        if query.limit is not None:
+            kwargs["limit"] = query.limit
+        kwargs["page_size"] = min(query.page_size or _MAX_PAGE_SIZE, _MAX_PAGE_SIZE)
         return self._call(
             lambda: [TollFreeVerification.from_api(i) for i in self._resource.list(**kwargs)]
         )

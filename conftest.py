@@ -66,13 +66,18 @@ def pytest_markdown_docs_markdown_it() -> MarkdownIt:
 
 # ----------------------------------------------------------------- slow tests
 #: Tests marked ``slow`` here (listed once, so their files stay as they are):
-#: each takes 5-75 s alone: the 14-day demo end to end, multi-process stress,
-#: the benchmark smoke run, the stateful model check on PostgreSQL.
+#: each takes 2-75 s alone: the 14-day demo end to end, multi-process stress,
+#: the benchmark smoke run, the stateful model check on PostgreSQL, the
+#: SQLite process pools (tests/limits/test_concurrency.py keeps a
+#: multi-process SQLite check in the quick run) and the example app's load
+#: script under gunicorn.
 SLOW_TESTS: tuple[str, ...] = (
     "tests/demo/test_fortnight.py::",
     "tests/backends/test_stress.py::",
     "tests/perf/test_bench_suite.py::",
     "tests/contract/test_stateful.py::test_backend_matches_model[postgres]",
+    "tests/storage/test_sqlite_processes.py::",
+    "tests/examples/test_load_example.py::",
 )
 
 

@@ -31,7 +31,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,6 +62,20 @@ def pytest_markdown_docs_markdown_it() -> MarkdownIt:
     parser = MarkdownIt("commonmark")
     parser.core.ruler.push("a2p_fence_options", _fence_options_from_comments)
     return parser
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(
+    file_path: Path, parent: pytest.Collector
+) -> Generator[None, list[pytest.Collector], list[pytest.Collector]]:
+    """Python blocks come from the markdown pages only: the plugin's second
+    collector for every ``.py`` file (it imports the module and parses each
+    docstring as markdown, in every xdist worker) is dropped; the test
+    modules' docstrings hold no python blocks."""
+    collectors: list[pytest.Collector] = yield
+    if file_path.suffix != ".py":
+        return collectors
+    return [c for c in collectors if type(c).__name__ != "MarkdownDocstringCodeModule"]
 
 
 # ----------------------------------------------------------------- slow tests

@@ -31,7 +31,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -64,15 +64,34 @@ def pytest_markdown_docs_markdown_it() -> MarkdownIt:
     return parser
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(
+    file_path: Path, parent: pytest.Collector
+) -> Generator[None, list[pytest.Collector], list[pytest.Collector]]:
+    """Python blocks come from the markdown pages only: the plugin's second
+    collector for every ``.py`` file (it imports the module and parses each
+    docstring as markdown, in every xdist worker) is dropped; the test
+    modules' docstrings hold no python blocks."""
+    collectors: list[pytest.Collector] = yield
+    if file_path.suffix != ".py":
+        return collectors
+    return [c for c in collectors if type(c).__name__ != "MarkdownDocstringCodeModule"]
+
+
 # ----------------------------------------------------------------- slow tests
 #: Tests marked ``slow`` here (listed once, so their files stay as they are):
-#: each takes 5-75 s alone: the 14-day demo end to end, multi-process stress,
-#: the benchmark smoke run, the stateful model check on PostgreSQL.
+#: each takes 2-75 s alone: the 14-day demo end to end, multi-process stress,
+#: the benchmark smoke run, the stateful model check on PostgreSQL, the
+#: SQLite process pools (tests/limits/test_concurrency.py keeps a
+#: multi-process SQLite check in the quick run) and the example app's load
+#: script under gunicorn.
 SLOW_TESTS: tuple[str, ...] = (
     "tests/demo/test_fortnight.py::",
     "tests/backends/test_stress.py::",
     "tests/perf/test_bench_suite.py::",
     "tests/contract/test_stateful.py::test_backend_matches_model[postgres]",
+    "tests/storage/test_sqlite_processes.py::",
+    "tests/examples/test_load_example.py::",
 )
 
 
@@ -113,17 +132,24 @@ def _markdown_block_in_tmp_dir(request: pytest.FixtureRequest) -> Iterator[None]
         yield
         return
     here = ROOT if "repo_root" in request.fixturenames else request.getfixturevalue("tmp_path")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(here)
-        mp.setenv("A2P_REPO_ROOT", str(ROOT))
-        yield
-    # An example may drop an engine without closing its storage (``engine =
-    # PolicyEngine(...)`` twice): collect it here, quietly, rather than let
-    # CPython 3.13's ResourceWarning for an unclosed SQLite connection fail
-    # whichever test the garbage collector happens to run in next.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
+    # Every object alive before the block goes to the permanent generation, so
+    # the collection after it walks only what the block made (a full
+    # collection of the worker's heap costs ~0.3 s, per block).
+    gc.freeze()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.chdir(here)
+            mp.setenv("A2P_REPO_ROOT", str(ROOT))
+            yield
+        # An example may drop an engine without closing its storage (``engine
+        # = PolicyEngine(...)`` twice): collect it here, quietly, rather than
+        # let CPython 3.13's ResourceWarning for an unclosed SQLite connection
+        # fail whichever test the garbage collector happens to run in next.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+    finally:
+        gc.unfreeze()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.servers import postgres_backend, redis_backend
+from tests.servers import emptied_postgres_backend, postgres_backend, redis_backend
 
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.memory import MemoryStorage
@@ -44,17 +44,22 @@ def sqlite_backend(tmp_path: Path) -> Storage:
     return SQLiteStorage(tmp_path / "a2p-test.db", timeout=10)
 
 
-def storage_params() -> list[Any]:
+def storage_params(*, reuse_schema: bool = False) -> list[Any]:
     """``pytest.param`` objects, one per backend: ids "memory", "sqlite",
     "redis" and "postgres". The server backends carry their marker (deselect
     with ``-m "not redis and not postgres"``); their servers start on first
     use (``tests/servers.py``) and a missing server skips locally, fails under
-    ``CI=true``."""
+    ``CI=true``.
+
+    ``reuse_schema=True``: PostgreSQL opens one schema per test process,
+    emptied for each test (:func:`tests.servers.emptied_postgres_backend`),
+    for suites whose tests open one storage each and only use the port."""
+    postgres = emptied_postgres_backend if reuse_schema else postgres_backend
     return [
         pytest.param(memory_backend, id="memory"),
         pytest.param(sqlite_backend, id="sqlite"),
         pytest.param(redis_backend, id="redis", marks=pytest.mark.redis),
-        pytest.param(postgres_backend, id="postgres", marks=pytest.mark.postgres),
+        pytest.param(postgres, id="postgres", marks=pytest.mark.postgres),
     ]
 
 

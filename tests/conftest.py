@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, settings
+from tests._budget import DEV_DEFAULT, profile_name, scale_given_test
 
 from a2p_policy.clock import ManualClock
 from a2p_policy.storage.memory import MemoryStorage
 
-# Shared CI machines are slow and noisy: no per-example deadline.
+# Hypothesis profiles (tests/_budget.py says what each one runs). No
+# per-example deadline anywhere: CI machines and ``-n auto`` runs are noisy.
 settings.register_profile(
-    "default",
+    "dev",
     deadline=None,
-    max_examples=100,
+    max_examples=DEV_DEFAULT,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
@@ -26,10 +27,23 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("thorough", deadline=None, max_examples=2000)
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
+settings.register_profile(
+    "thorough",
+    deadline=None,
+    max_examples=2000,
+    suppress_health_check=[HealthCheck.too_slow],
 )
+settings.load_profile(profile_name())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under the ``dev`` profile, run each ``@given`` test's own
+    ``max_examples`` divided by five (``tests/_budget.py``); ``ci`` and
+    ``thorough`` keep the counts as written."""
+    for item in items:
+        test = getattr(item, "obj", None)
+        if test is not None:
+            scale_given_test(test)
 
 
 @pytest.fixture

@@ -18,7 +18,9 @@ from a2p_policy.testing.contract import StorageContract
 
 
 class TestBackendContract(StorageContract):
-    @pytest.fixture(params=storage_params())
+    # One PostgreSQL schema per worker, emptied for each test (the tests use
+    # one storage each, through the port only).
+    @pytest.fixture(params=storage_params(reuse_schema=True))
     def storage(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
         factory: BackendFactory = request.param
         with open_backend(factory, tmp_path) as storage:

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from tests._budget import examples
 from tests._storage_params import BackendFactory, storage_params
 
 from a2p_policy.storage.base import CommitPlan, Committed, Reservation, Snapshot, Storage
@@ -242,7 +243,7 @@ def test_backend_matches_model(factory: BackendFactory, tmp_path: Path) -> None:
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=60,
+            max_examples=examples(60),  # 12 under the local dev profile
             stateful_step_count=40,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

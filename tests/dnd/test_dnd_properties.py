@@ -21,6 +21,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+from tests._budget import examples
 
 from a2p_policy.clock import ManualClock
 from a2p_policy.dnd import DndChange, DndKind, DndManager, DndOp
@@ -152,7 +153,7 @@ class DndMachine(RuleBasedStateMachine):
         assert sendable == [p for p in PHONES if self.active(p)[0] is None]
 
 
-DndMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=25)
+DndMachine.TestCase.settings = settings(max_examples=examples(40), stateful_step_count=25)
 TestDndMachine = DndMachine.TestCase
 
 

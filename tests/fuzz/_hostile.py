@@ -10,11 +10,13 @@ deep inside and fails the test.
 
 Budget (examples per fuzz test, each public parser has one or two tests):
 
-* ``A2P_FUZZ_EXAMPLES=N``: exactly N (for bisecting a failure);
+* ``A2P_FUZZ_EXAMPLES=N``: exactly N (for bisecting a failure; the local
+  ``dev`` scale is off then);
 * ``A2P_FUZZ=thorough`` (or ``HYPOTHESIS_PROFILE=thorough``): 20,000;
 * ``CI`` set: 1,000 (a parser with several tests gets a few thousand in
   all, and the whole suite stays around a minute of CPU);
-* otherwise: 300 (a quick local run).
+* otherwise: 300, which the local ``dev`` hypothesis profile runs as 60
+  (``tests/_budget.py``: a quick local run).
 
 A test may scale its budget with ``weight`` (slow targets such as the CLI
 or opening SQLite run fewer examples).

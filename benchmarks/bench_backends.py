@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from a2p_policy.settings import LimitsSettings
+from a2p_policy import LimitsSettings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -62,9 +62,7 @@ def _engine(storage: Any, limit: int = 10**9) -> Any:
     """An engine on ``storage`` (a Storage, so the counting proxy works too)."""
     from tests.backends._workers import DAYTIME
 
-    from a2p_policy.clock import ManualClock
-    from a2p_policy.engine import PolicyEngine
-    from a2p_policy.limits import RampSchedule
+    from a2p_policy import ManualClock, PolicyEngine, RampSchedule
 
     return PolicyEngine(
         storage=storage,

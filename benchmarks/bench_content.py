@@ -27,8 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from a2p_policy.compose import MessageComposer, count_segments
-from a2p_policy.content import CATEGORIES, ContentLinter
+from a2p_policy import MessageComposer, count_segments
+from a2p_policy._content import CATEGORIES, ContentLinter
 
 HERE = Path(__file__).resolve().parent
 

@@ -27,8 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.limits import RampUpLimiter, RateMonitor
+from a2p_policy import ManualClock, RampUpLimiter, RateMonitor
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.memory import MemoryStorage
 

@@ -66,17 +66,17 @@ from typing import Any
 
 from a2p_policy import (
     ConsentRecord,
+    ContentLinter,
     ManualClock,
     OptInMethod,
     OutboundMessage,
     PolicyEngine,
+    RampUpLimiter,
     UseCase,
+    classify_inbound,
+    count_segments,
+    normalize_phone,
 )
-from a2p_policy.compose import count_segments
-from a2p_policy.content import ContentLinter
-from a2p_policy.keywords import classify_inbound
-from a2p_policy.limits import RampUpLimiter
-from a2p_policy.phone import normalize_phone
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.memory import MemoryStorage
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from tests._budget import DEV_DEFAULT, profile_name, scale_given_test
 
-from a2p_policy.clock import ManualClock
+from a2p_policy._clock import ManualClock
 from a2p_policy.storage.memory import MemoryStorage
 
 # Hypothesis profiles (tests/_budget.py says what each one runs). No

@@ -45,6 +45,7 @@ from a2p_policy import (
     ConsentRecord,
     MessageTransport,
     Messenger,
+    OptInMethod,
     OutboundMessage,
     PolicyEngine,
     SentMessage,
@@ -53,7 +54,6 @@ from a2p_policy import (
     TwilioMessagingTransport,
     UseCase,
 )
-from a2p_policy.usecases import OptInMethod
 
 log = logging.getLogger(__name__)
 

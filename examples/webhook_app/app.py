@@ -85,6 +85,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from a2p_policy import (
     A2PPolicyError,
+    ConfigurationError,
     Decision,
     InMemoryMessagingTransport,
     MessageTransport,
@@ -97,10 +98,10 @@ from a2p_policy import (
     TwilioMessagingTransport,
     parse_inbound_message,
     parse_status_callback,
+    public_url,
+    verify_twilio_signature,
 )
-from a2p_policy.errors import ConfigurationError
-from a2p_policy.validation import field_of
-from a2p_policy.webhooks import public_url, verify_twilio_signature
+from a2p_policy._validation import field_of
 
 __all__ = ["Settings", "create_app", "decision_to_json", "send_result_to_json"]
 

@@ -3,9 +3,9 @@
 Public names only (see docs/api.md); each component's module has the details.
 """
 
-from a2p_policy.clock import Clock, ManualClock, SystemClock
-from a2p_policy.codes import DndAction, ErrorCodeClassifier, ErrorInfo, RejectionInfo
-from a2p_policy.compose import (
+from a2p_policy._clock import Clock, ManualClock, SystemClock
+from a2p_policy._codes import DndAction, ErrorCodeClassifier, ErrorInfo, RejectionInfo
+from a2p_policy._compose import (
     AppendPolicy,
     ComposedMessage,
     MessageComposer,
@@ -13,7 +13,7 @@ from a2p_policy.compose import (
     count_segments,
     smart_encoding,
 )
-from a2p_policy.consent import (
+from a2p_policy._consent import (
     ConsentEvent,
     ConsentLedger,
     ConsentProof,
@@ -25,10 +25,10 @@ from a2p_policy.consent import (
     audit_privacy_policy,
     audit_terms,
 )
-from a2p_policy.content import ContentLinter, SnowshoeDetector
-from a2p_policy.dnd import DndEntry, DndKind, DndManager
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import (
+from a2p_policy._content import ContentLinter, SnowshoeDetector
+from a2p_policy._dnd import DndEntry, DndKind, DndManager
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
     ConsentError,
@@ -44,8 +44,8 @@ from a2p_policy.errors import (
     StorageUnavailable,
     TollFreeApiError,
 )
-from a2p_policy.findings import Finding, Severity
-from a2p_policy.keywords import (
+from a2p_policy._findings import Finding, Severity
+from a2p_policy._keywords import (
     Certainty,
     KeywordClassifier,
     KeywordConfig,
@@ -53,7 +53,7 @@ from a2p_policy.keywords import (
     KeywordMatch,
     classify_inbound,
 )
-from a2p_policy.limits import (
+from a2p_policy._limits import (
     Grant,
     HealthLevel,
     MonitorStatus,
@@ -65,7 +65,7 @@ from a2p_policy.limits import (
     RateMonitor,
     RateThresholds,
 )
-from a2p_policy.messages import (
+from a2p_policy._messages import (
     BulkResult,
     Decision,
     InboundResult,
@@ -74,7 +74,7 @@ from a2p_policy.messages import (
     StatusResult,
     Violation,
 )
-from a2p_policy.messaging import (
+from a2p_policy._messaging import (
     InMemoryMessagingTransport,
     MessageTransport,
     Messenger,
@@ -83,7 +83,7 @@ from a2p_policy.messaging import (
     TransportError,
     TwilioMessagingTransport,
 )
-from a2p_policy.phone import (
+from a2p_policy._phone import (
     SenderType,
     is_toll_free,
     normalize_phone,
@@ -91,9 +91,8 @@ from a2p_policy.phone import (
     recipient_timezones,
     sender_type,
 )
-from a2p_policy.settings import ContentSettings, InboundSettings, LimitsSettings, TollFreeSettings
-from a2p_policy.storage import MemoryStorage, Storage, open_storage, register_storage
-from a2p_policy.tollfree import (
+from a2p_policy._settings import ContentSettings, InboundSettings, LimitsSettings, TollFreeSettings
+from a2p_policy._tollfree import (
     InMemoryTollFreeTransport,
     TollFreeVerification,
     TollFreeVerificationClient,
@@ -104,12 +103,13 @@ from a2p_policy.tollfree import (
     VerificationStatus,
     parse_verification_events,
 )
-from a2p_policy.usecases import OptInMethod, UseCase
-from a2p_policy.webhooks import (
+from a2p_policy._usecases import OptInMethod, UseCase
+from a2p_policy._webhooks import (
     parse_inbound_message,
     parse_status_callback,
     verify_twilio_signature,
 )
+from a2p_policy.storage import MemoryStorage, Storage, open_storage, register_storage
 
 __version__ = "0.1.0"
 

@@ -4,8 +4,8 @@ The core install (``pip install a2p-policy``) needs only pydantic, attrs and
 phonenumbers. A few features lean on an optional package, installed with an
 extra:
 
-* ``twilio``: the webhook signature check (:mod:`a2p_policy.webhooks`) and
-  the toll-free transport (:mod:`a2p_policy.tollfree.twilio_transport`);
+* ``twilio``: the webhook signature check (:mod:`a2p_policy._webhooks`) and
+  the toll-free transport (:mod:`a2p_policy._tollfree.twilio_transport`);
 * ``redis`` and ``psycopg``/``psycopg_pool``: the Redis and PostgreSQL
   storage backends.
 
@@ -21,7 +21,7 @@ import importlib
 from types import ModuleType
 from typing import Final
 
-from a2p_policy.errors import MissingExtraError
+from a2p_policy._errors import MissingExtraError
 
 __all__ = ["EXTRAS", "MissingExtraError", "require"]
 

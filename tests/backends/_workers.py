@@ -1,7 +1,7 @@
 """Worker functions the stress tests run in other processes (spawned).
 
 Each worker opens its *own* storage from a URI, as a separate app server
-would, and drives the public :class:`~a2p_policy.engine.PolicyEngine`.
+would, and drives the public :class:`~a2p_policy._engine.PolicyEngine`.
 Run as a script (``python -m tests.backends._workers optout URI PHONE...``)
 it is the process the opt-out test kills with SIGKILL.
 """
@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.consent import ConsentRecord
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.limits import RampSchedule
-from a2p_policy.messages import MessageKind, OutboundMessage
-from a2p_policy.settings import LimitsSettings
-from a2p_policy.usecases import OptInMethod, UseCase
+from a2p_policy._clock import ManualClock
+from a2p_policy._consent import ConsentRecord
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._limits import RampSchedule
+from a2p_policy._messages import MessageKind, OutboundMessage
+from a2p_policy._settings import LimitsSettings
+from a2p_policy._usecases import OptInMethod, UseCase
 
 __all__ = [
     "ACCOUNT",

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.servers import postgres_backend, redis_backend
 
-from a2p_policy.errors import InvalidArgument, StorageError
+from a2p_policy._errors import InvalidArgument, StorageError
 from a2p_policy.storage import open_storage
 from a2p_policy.storage.postgres import (
     PostgresStorage,

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from tests._storage_params import BackendFactory, open_backend, storage_params
 from tests.contract.test_concurrency import _close, _instances, _run
 
-from a2p_policy.errors import InvalidArgument, StorageError
+from a2p_policy._errors import InvalidArgument, StorageError
 from a2p_policy.storage.base import CommitPlan, Committed, Reservation, Storage
 from a2p_policy.storage.memory import MemoryStorage
 

@@ -12,7 +12,7 @@ log shows them):
   process is visible to another immediately, and survives SIGKILL of the
   process that wrote it;
 * backend down: with the server stopped ``authorize`` raises
-  :class:`~a2p_policy.errors.StorageError` (fail closed, nothing allowed) and
+  :class:`~a2p_policy._errors.StorageError` (fail closed, nothing allowed) and
   works again by itself when the server returns.
 """
 
@@ -48,8 +48,8 @@ from tests.servers import (
     shared_redis_uri,
 )
 
-from a2p_policy.dnd import DndKind
-from a2p_policy.errors import StorageError
+from a2p_policy._dnd import DndKind
+from a2p_policy._errors import StorageError
 
 _ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 8

@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.servers import postgres_backend, redis_backend, shared_redis_uri
 
-from a2p_policy.errors import ConfigurationError, InvalidArgument, StorageError, StorageUnavailable
+from a2p_policy._errors import ConfigurationError, InvalidArgument, StorageError, StorageUnavailable
 from a2p_policy.storage import open_storage
 from a2p_policy.storage import uri as uri_module
 from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter

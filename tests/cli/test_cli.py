@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ProgressBar, main
+from a2p_policy._cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ProgressBar, main
 
 GOOD_TFV: dict[str, Any] = {
     "business_name": "Harbor Fitness LLC",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from a2p_policy.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, MAX_INPUT_BYTES, main
+from a2p_policy._cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, MAX_INPUT_BYTES, main
 
 DEEP_ARRAY = "[" * 100_000 + "]" * 100_000
 HOSTILE_FILES: dict[str, bytes] = {

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.codes import (
+from a2p_policy._codes import (
     DndAction,
     ErrorCategory,
     ErrorCodeClassifier,
@@ -18,7 +18,7 @@ from a2p_policy.codes import (
     RejectionInfo,
     parse_code,
 )
-from a2p_policy.codes.tables import (
+from a2p_policy._codes.tables import (
     COMPLIANCE_HTTP_ERRORS,
     DELIVERY_ERRORS,
     GENERIC_CORRECTION_NOT_RESUBMITTABLE,

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.compose import AppendPolicy, MessageComposer, count_segments
-from a2p_policy.content import ContentLinter
-from a2p_policy.errors import A2PPolicyError, ConfigurationError, InvalidArgument
+from a2p_policy._compose import AppendPolicy, MessageComposer, count_segments
+from a2p_policy._content import ContentLinter
+from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument
 
 
 class Kind(enum.Enum):

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.compose import GSM7_REPLACEMENTS, count_segments, is_gsm7, smart_encoding
-from a2p_policy.compose.encoding import TWILIO_SMART_ENCODING
-from a2p_policy.errors import InvalidArgument
+from a2p_policy._compose import GSM7_REPLACEMENTS, count_segments, is_gsm7, smart_encoding
+from a2p_policy._compose.encoding import TWILIO_SMART_ENCODING
+from a2p_policy._errors import InvalidArgument
 
 
 def test_curly_quotes_dashes_spaces_ellipsis() -> None:

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.compose import count_segments, is_gsm7
-from a2p_policy.compose.segments import GSM7_BASIC, GSM7_EXTENSION, graphemes
-from a2p_policy.errors import InvalidArgument
+from a2p_policy._compose import count_segments, is_gsm7
+from a2p_policy._compose.segments import GSM7_BASIC, GSM7_EXTENSION, graphemes
+from a2p_policy._errors import InvalidArgument
 
 GSM_CHARS = sorted(GSM7_BASIC | GSM7_EXTENSION)
 
@@ -223,8 +223,8 @@ def test_a_cluster_never_lowers_the_count(text: str, cluster: str) -> None:
 
 @pytest.mark.parametrize("value", [None, b"ab", 5, ["a"]])
 def test_helpers_reject_non_str(value: object) -> None:
-    from a2p_policy.compose.encoding import is_emoji_sequence
-    from a2p_policy.compose.segments import has_joining
+    from a2p_policy._compose.encoding import is_emoji_sequence
+    from a2p_policy._compose.segments import has_joining
 
     for helper in (has_joining, is_emoji_sequence, lambda v: list(graphemes(v))):
         with pytest.raises(InvalidArgument):

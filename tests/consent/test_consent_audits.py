@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.consent import audit_opt_in_form, audit_privacy_policy, audit_terms
-from a2p_policy.consent.audits import normalize_text
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.findings import Finding, Severity
+from a2p_policy._consent import audit_opt_in_form, audit_privacy_policy, audit_terms
+from a2p_policy._consent.audits import normalize_text
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._findings import Finding, Severity
 
 # ---------------------------------------------------------------- opt-in form
 #: A complete form, one element per sentence, so that removing a sentence

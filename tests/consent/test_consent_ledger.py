@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.consent import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._consent import (
     ConsentEvent,
     ConsentEventKind,
     ConsentLedger,
@@ -26,8 +26,8 @@ from a2p_policy.consent import (
     OptInMethod,
     UseCase,
 )
-from a2p_policy.consent.ledger import _decode
-from a2p_policy.errors import A2PPolicyError, InvalidArgument, StorageError
+from a2p_policy._consent.ledger import _decode
+from a2p_policy._errors import A2PPolicyError, InvalidArgument, StorageError
 from a2p_policy.storage import MemoryStorage, Storage, open_storage
 
 try:

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.consent import ConsentLedger, ConsentRecord
-from a2p_policy.consent.record import ConsentScope
-from a2p_policy.errors import ConsentError, InvalidArgument, MissingAccount
+from a2p_policy._clock import ManualClock
+from a2p_policy._consent import ConsentLedger, ConsentRecord
+from a2p_policy._consent.record import ConsentScope
+from a2p_policy._errors import ConsentError, InvalidArgument, MissingAccount
+from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.usecases import OptInMethod, UseCase
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 PHONE = "+14155550123"

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.consent import ConsentLedger, ConsentRecord, ConsentView
-from a2p_policy.consent import ledger as ledger_mod
-from a2p_policy.errors import ConsentError, StorageError
+from a2p_policy._clock import ManualClock
+from a2p_policy._consent import ConsentLedger, ConsentRecord, ConsentView
+from a2p_policy._consent import ledger as ledger_mod
+from a2p_policy._errors import ConsentError, StorageError
+from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.usecases import OptInMethod, UseCase
 
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)
 PHONE = "+14155550123"

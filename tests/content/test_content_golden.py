@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from a2p_policy.content import ContentLinter, Severity
+from a2p_policy._content import ContentLinter, Severity
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "golden_cases.json").read_text(encoding="utf-8")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.content import ContentLinter, Finding, Severity
-from a2p_policy.errors import ConfigurationError, InvalidArgument
+from a2p_policy._content import ContentLinter, Finding, Severity
+from a2p_policy._errors import ConfigurationError, InvalidArgument
 
 LINTER = ContentLinter()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.content.identify import has_opt_out, has_sender_id
-from a2p_policy.content.normalize import normalize_text
+from a2p_policy._content.identify import has_opt_out, has_sender_id
+from a2p_policy._content.normalize import normalize_text
 
 WATCH = frozenset({"free", "cash", "casino", "cbd"})
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.content import SnowshoeDetector, fingerprint
-from a2p_policy.errors import A2PPolicyError, ConfigurationError, InvalidArgument
-from a2p_policy.findings import Severity
+from a2p_policy._clock import ManualClock
+from a2p_policy._content import SnowshoeDetector, fingerprint
+from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument
+from a2p_policy._findings import Severity
 from a2p_policy.storage.memory import MemoryStorage
 
 SENDERS = [f"+1415555{n:04d}" for n in range(20)]

@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.content import CATEGORIES, ContentLinter
-from a2p_policy.content.linter import compile_terms, literal_first, near_spans, term_key
-from a2p_policy.content.normalize import CONFUSABLES
-from a2p_policy.content.vocabulary import PHRASE_TABLE, Near, load_phrase_table
-from a2p_policy.errors import ConfigurationError
+from a2p_policy._content import CATEGORIES, ContentLinter
+from a2p_policy._content.linter import compile_terms, literal_first, near_spans, term_key
+from a2p_policy._content.normalize import CONFUSABLES
+from a2p_policy._content.vocabulary import PHRASE_TABLE, Near, load_phrase_table
+from a2p_policy._errors import ConfigurationError
 
 LINTER = ContentLinter()
 
@@ -127,7 +127,7 @@ def test_source_sentences_are_in_the_table() -> None:
 
 # ------------------------------------------------------- phrase table file
 def _table_text() -> str:
-    return resources.files("a2p_policy.content").joinpath(PHRASE_TABLE).read_text("utf-8")
+    return resources.files("a2p_policy._content").joinpath(PHRASE_TABLE).read_text("utf-8")
 
 
 def test_package_table_loads_to_the_categories() -> None:

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from a2p_policy.content import CATEGORIES, COLD_OUTREACH, URL_SHORTENERS, ContentLinter
-from a2p_policy.content.linter import RULES, term_key
-from a2p_policy.findings import Severity
+from a2p_policy._content import CATEGORIES, COLD_OUTREACH, URL_SHORTENERS, ContentLinter
+from a2p_policy._content.linter import RULES, term_key
+from a2p_policy._findings import Severity
 
 LINTER = ContentLinter()
 TERMS = [(c.rule, t) for c in (*CATEGORIES.values(), COLD_OUTREACH) for t in c.terms]

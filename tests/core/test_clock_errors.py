@@ -21,8 +21,8 @@ from a2p_policy import (
     SystemClock,
     TollFreeApiError,
 )
-from a2p_policy.clock import Clock, ensure_aware
-from a2p_policy.errors import InvalidArgument, NaiveDatetimeError
+from a2p_policy._clock import Clock, ensure_aware
+from a2p_policy._errors import InvalidArgument, NaiveDatetimeError
 
 
 def test_system_clock_is_aware_utc() -> None:

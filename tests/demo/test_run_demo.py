@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.demo import DemoReport, run_demo
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.limits import HealthLevel
+from a2p_policy._demo import DemoReport, run_demo
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._limits import HealthLevel
 from a2p_policy.storage import MemoryStorage
 
 RAMP = (100, 250, 500, 750, 1500, 2250, 3000)

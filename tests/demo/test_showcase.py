@@ -11,8 +11,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from a2p_policy.cli import main
-from a2p_policy.demo import (
+from a2p_policy._cli import main
+from a2p_policy._demo import (
     DEMO_COLUMN_NOTES,
     SHOWCASE_BODY,
     SHOWCASE_LINT_BODY,
@@ -55,7 +55,7 @@ def test_showcase_names_any_brand(brand: str) -> None:
 
 
 def test_every_table_column_is_explained() -> None:
-    from a2p_policy.cli import _DEMO_COLUMNS
+    from a2p_policy._cli import _DEMO_COLUMNS
 
     notes = "\n".join(DEMO_COLUMN_NOTES)
     for _, title, _ in _DEMO_COLUMNS:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.codes import DndAction, ErrorCodeClassifier
-from a2p_policy.dnd import DndEntry, DndKind, DndManager, DndOp, DndSource
-from a2p_policy.errors import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._codes import DndAction, ErrorCodeClassifier
+from a2p_policy._dnd import DndEntry, DndKind, DndManager, DndOp, DndSource
+from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
     DndLocked,

@@ -23,10 +23,10 @@ from hypothesis.stateful import (
 )
 from tests._budget import examples
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.dnd import DndChange, DndKind, DndManager, DndOp
-from a2p_policy.errors import DndLocked, InvalidPhoneNumber
-from a2p_policy.phone import normalize_phone
+from a2p_policy._clock import ManualClock
+from a2p_policy._dnd import DndChange, DndKind, DndManager, DndOp
+from a2p_policy._errors import DndLocked, InvalidPhoneNumber
+from a2p_policy._phone import normalize_phone
 from a2p_policy.storage.base import LogEntry
 from a2p_policy.storage.memory import MemoryStorage
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from a2p_policy.consent import ConsentRecord
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.messages import MessageKind, OutboundMessage
+from a2p_policy._consent import ConsentRecord
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._messages import MessageKind, OutboundMessage
+from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.usecases import OptInMethod, UseCase
 
 __all__ = [
     "ACCOUNT",

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from tests.engine._support import DAYTIME
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.engine import PolicyEngine
+from a2p_policy._clock import ManualClock
+from a2p_policy._engine import PolicyEngine
 from a2p_policy.storage.memory import MemoryStorage
 
 

@@ -15,11 +15,11 @@ import pytest
 from tests._storage_params import BackendFactory, open_backend, storage_params
 from tests.engine._support import ACCOUNT, BRAND, TO, TO2, grant, msg, phone
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
+from a2p_policy._clock import ManualClock
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._usecases import UseCase
 from a2p_policy.storage.base import Storage
-from a2p_policy.usecases import UseCase
 
 
 @pytest.fixture(params=storage_params())

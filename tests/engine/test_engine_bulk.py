@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 import pytest
 from tests.engine._support import ACCOUNT, TO, grant, msg, phone, snapshot
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import A2PPolicyError, InvalidArgument
-from a2p_policy.messages import BulkResult, OutboundMessage
+from a2p_policy._clock import ManualClock
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import A2PPolicyError, InvalidArgument
+from a2p_policy._messages import BulkResult, OutboundMessage
 from a2p_policy.storage.base import CommitPlan, Committed
 from a2p_policy.storage.memory import MemoryStorage
 

@@ -11,14 +11,14 @@ import pytest
 from tests._storage_params import BackendFactory, storage_params
 from tests.engine._support import grant, msg
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.content import SnowshoeDetector
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import ConfigurationError
-from a2p_policy.limits import QuietHours
-from a2p_policy.settings import ContentSettings, LimitsSettings
+from a2p_policy._clock import ManualClock
+from a2p_policy._content import SnowshoeDetector
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import ConfigurationError
+from a2p_policy._limits import QuietHours
+from a2p_policy._settings import ContentSettings, LimitsSettings
+from a2p_policy._usecases import UseCase
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.usecases import UseCase
 
 FLORIDA = "+13055550123"  # Miami: the Florida pack caps marketing at 3 per 24 h
 

@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.engine._support import ACCOUNT, BRAND, DAYTIME, SENDER, TO, TOLL_FREE, grant, msg
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import A2PPolicyError, NaiveDatetimeError
-from a2p_policy.messages import MessageKind, OutboundMessage
-from a2p_policy.settings import ContentSettings, InboundSettings, LimitsSettings, TollFreeSettings
+from a2p_policy._clock import ManualClock
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import A2PPolicyError, NaiveDatetimeError
+from a2p_policy._messages import MessageKind, OutboundMessage
+from a2p_policy._settings import ContentSettings, InboundSettings, LimitsSettings, TollFreeSettings
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.storage.sqlite import SQLiteStorage
 

@@ -14,15 +14,15 @@ import re
 import pytest
 from tests.engine._support import ACCOUNT, BRAND, TO, TOLL_FREE, grant, msg, snapshot
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.content import ContentLinter
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.findings import Severity
-from a2p_policy.keywords import Certainty, KeywordConfig, KeywordKind
-from a2p_policy.settings import InboundSettings
+from a2p_policy._clock import ManualClock
+from a2p_policy._content import ContentLinter
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._findings import Severity
+from a2p_policy._keywords import Certainty, KeywordConfig, KeywordKind
+from a2p_policy._settings import InboundSettings
+from a2p_policy._usecases import UseCase
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.usecases import UseCase
 
 #: Marketing words a confirmation must not carry (SPEC 2: "must not market").
 _MARKETING = re.compile(

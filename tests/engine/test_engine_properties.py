@@ -26,13 +26,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.engine._support import DAYTIME, SENDER, TOLL_FREE, grant, phone
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.limits import RampSchedule
-from a2p_policy.messages import Decision, MessageKind, OutboundMessage
-from a2p_policy.settings import LimitsSettings
+from a2p_policy._clock import ManualClock
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._limits import RampSchedule
+from a2p_policy._messages import Decision, MessageKind, OutboundMessage
+from a2p_policy._settings import LimitsSettings
+from a2p_policy._usecases import UseCase
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.usecases import UseCase
 
 ACCOUNTS = ("acct-a", "acct-b")
 BRANDS = ("Acme", "Beta")

@@ -24,21 +24,21 @@ from tests.engine._support import (
     snapshot,
 )
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.compose import AppendPolicy
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.findings import Severity
-from a2p_policy.limits import HealthLevel
-from a2p_policy.messages import EXEMPT_FROM_SUSPENSION, MessageKind
-from a2p_policy.settings import ContentSettings, LimitsSettings, TollFreeSettings
-from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.tollfree import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._compose import AppendPolicy
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._findings import Severity
+from a2p_policy._limits import HealthLevel
+from a2p_policy._messages import EXEMPT_FROM_SUSPENSION, MessageKind
+from a2p_policy._settings import ContentSettings, LimitsSettings, TollFreeSettings
+from a2p_policy._tollfree import (
     InMemoryTollFreeTransport,
     TollFreeVerificationClient,
     parse_verification_events,
 )
-from a2p_policy.usecases import UseCase
+from a2p_policy._usecases import UseCase
+from a2p_policy.storage.memory import MemoryStorage
 
 #: The documented order of the rules (engine module docstring, brief).
 RULE_ORDER = (
@@ -634,7 +634,7 @@ def test_local_sender_not_subject_to_tollfree_rule(
 
 
 def test_tollfree_numbers_must_map_to_sids(store: MemoryStorage) -> None:
-    from a2p_policy.errors import ConfigurationError
+    from a2p_policy._errors import ConfigurationError
 
     with pytest.raises(ConfigurationError):
         PolicyEngine(storage=store, tollfree=TollFreeSettings(numbers={TOLL_FREE: "not-a-sid"}))

@@ -19,23 +19,21 @@ from tests._storage_params import BackendFactory, open_backend, storage_params
 from tests.engine._support import ACCOUNT, BRAND, SENDER, TO, TOLL_FREE, grant, msg, phone
 
 from a2p_policy import SenderType, sender_type
-from a2p_policy.clock import ManualClock
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
     InvalidArgument,
     InvalidPhoneNumber,
 )
-from a2p_policy.keywords import KeywordKind
-from a2p_policy.limits import RampSchedule
-from a2p_policy.settings import LimitsSettings, TollFreeSettings
-from a2p_policy.storage.base import Storage
-from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.tollfree import InMemoryTollFreeTransport, TollFreeVerificationClient
-from a2p_policy.usecases import UseCase
-from a2p_policy.validation import (
+from a2p_policy._keywords import KeywordKind
+from a2p_policy._limits import RampSchedule
+from a2p_policy._settings import LimitsSettings, TollFreeSettings
+from a2p_policy._tollfree import InMemoryTollFreeTransport, TollFreeVerificationClient
+from a2p_policy._usecases import UseCase
+from a2p_policy._validation import (
     CA_PROVINCE_CODES,
     MAX_ACCOUNT_LENGTH,
     STATE_CODES,
@@ -43,6 +41,8 @@ from a2p_policy.validation import (
     InvalidField,
     field_of,
 )
+from a2p_policy.storage.base import Storage
+from a2p_policy.storage.memory import MemoryStorage
 
 SHORT_CODE = "12345"
 SHORT_CODE_6 = "654321"

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from tests.engine._support import ACCOUNT, TO, TO2, grant, msg, snapshot
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import InvalidArgument, InvalidPhoneNumber
-from a2p_policy.limits import HealthLevel
+from a2p_policy._clock import ManualClock
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import InvalidArgument, InvalidPhoneNumber
+from a2p_policy._limits import HealthLevel
 from a2p_policy.storage.memory import MemoryStorage
 
 

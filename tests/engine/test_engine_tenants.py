@@ -11,13 +11,13 @@ import pytest
 from tests._storage_params import BackendFactory, open_backend, storage_params
 from tests.engine._support import BRAND, TO, grant, msg
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.consent.record import ConsentRecord, ConsentScope
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import ConfigurationError, MissingAccount
+from a2p_policy._clock import ManualClock
+from a2p_policy._consent.record import ConsentRecord, ConsentScope
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import ConfigurationError, MissingAccount
+from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.base import Storage, make_key
-from a2p_policy.usecases import OptInMethod, UseCase
 
 A, B = "tenant-a", "tenant-b"
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from a2p_policy import DndKind, KeywordKind, PolicyEngine, UseCase
-from a2p_policy.errors import ConfigurationError, StorageUnavailable
+from a2p_policy._errors import ConfigurationError, StorageUnavailable
 from a2p_policy.testing import (
     TEST_ACCOUNT_SID,
     TEST_AUTH_TOKEN,

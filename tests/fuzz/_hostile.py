@@ -3,8 +3,8 @@ budget, and the one rule every fuzz test checks.
 
 The rule: a public parser given anything at all either answers or raises a
 ``ValueError`` (which includes pydantic's ``ValidationError`` and the
-library's :class:`~a2p_policy.errors.InvalidArgument`) or an
-:class:`~a2p_policy.errors.A2PPolicyError`. Any other exception (TypeError,
+library's :class:`~a2p_policy._errors.InvalidArgument`) or an
+:class:`~a2p_policy._errors.A2PPolicyError`. Any other exception (TypeError,
 RecursionError, OverflowError, UnicodeEncodeError, KeyError ...) is a crash
 deep inside and fails the test.
 
@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from a2p_policy.errors import A2PPolicyError
+from a2p_policy._errors import A2PPolicyError
 
 __all__ = [
     "ALLOWED_ERRORS",

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.fuzz._hostile import fuzz, hostile_json, hostile_json_text, hostile_text
 
-from a2p_policy.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+from a2p_policy._cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
 
 _WORDS = [
     "lint",

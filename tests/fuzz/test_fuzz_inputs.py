@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from tests.fuzz._hostile import ALLOWED_ERRORS, any_value, fuzz, hostile_text, wrong_type
 from twilio.request_validator import RequestValidator
 
-from a2p_policy import phone as phone_module
-from a2p_policy.consent import ConsentRecord
-from a2p_policy.keywords import Certainty, KeywordKind, KeywordMatch, classify_inbound
-from a2p_policy.phone import is_toll_free, normalize_phone, recipient_timezones
-from a2p_policy.webhooks import (
+from a2p_policy import _phone as phone_module
+from a2p_policy._consent import ConsentRecord
+from a2p_policy._keywords import Certainty, KeywordKind, KeywordMatch, classify_inbound
+from a2p_policy._phone import is_toll_free, normalize_phone, recipient_timezones
+from a2p_policy._webhooks import (
     InboundMessage,
     StatusCallback,
     parse_inbound_message,

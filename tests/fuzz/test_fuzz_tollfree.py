@@ -22,10 +22,10 @@ from tests.fuzz._hostile import (
     hostile_text,
 )
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.errors import A2PPolicyError
-from a2p_policy.findings import Finding
-from a2p_policy.tollfree import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._errors import A2PPolicyError
+from a2p_policy._findings import Finding
+from a2p_policy._tollfree import (
     InMemoryTollFreeTransport,
     TollFreeVerification,
     TollFreeVerificationClient,
@@ -34,10 +34,10 @@ from a2p_policy.tollfree import (
     parse_verification_events,
     precheck,
 )
-from a2p_policy.tollfree.events import EVENT_PREFIX, EVENT_TYPES
-from a2p_policy.tollfree.instants import EARLIEST_INSTANT, LATEST_INSTANT
-from a2p_policy.tollfree.models import UPDATABLE_FIELDS, validate_changes
-from a2p_policy.tollfree.state import edit_window
+from a2p_policy._tollfree.events import EVENT_PREFIX, EVENT_TYPES
+from a2p_policy._tollfree.instants import EARLIEST_INSTANT, LATEST_INSTANT
+from a2p_policy._tollfree.models import UPDATABLE_FIELDS, validate_changes
+from a2p_policy._tollfree.state import edit_window
 
 SID = "HH" + "0" * 31 + "1"
 GOOD_REQUEST: dict[str, Any] = {

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.keywords import (
+from a2p_policy._keywords import (
     DEFAULT_HELP_KEYWORDS,
     DEFAULT_OPT_IN_KEYWORDS,
     DEFAULT_OPT_OUT_KEYWORDS,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.errors import A2PPolicyError, ConfigurationError, InvalidArgument
-from a2p_policy.keywords import (
+from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument
+from a2p_policy._keywords import (
     DEFAULT_HELP_KEYWORDS,
     DEFAULT_OPT_IN_KEYWORDS,
     DEFAULT_OPT_OUT_KEYWORDS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from a2p_policy.keywords import (
+from a2p_policy._keywords import (
     Certainty,
     KeywordClassifier,
     KeywordConfig,

@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.errors import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
     InvalidArgument,
     NaiveDatetimeError,
 )
-from a2p_policy.revocation import (
+from a2p_policy._revocation import (
     HONOR_WITHIN_BUSINESS_DAYS,
     REVOKE_ALL_EFFECTIVE,
     Revocation,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from tests._storage_params import BackendFactory, open_backend, storage_params
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.limits import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._limits import (
     HealthLevel,
     MonitorStatus,
     QuietHours,
@@ -20,8 +20,8 @@ from a2p_policy.limits import (
     RateMonitor,
     RateWindow,
 )
+from a2p_policy._usecases import UseCase
 from a2p_policy.storage.base import Storage
-from a2p_policy.usecases import UseCase
 
 
 @pytest.fixture(params=storage_params())

@@ -24,11 +24,11 @@ WORKER = textwrap.dedent(
     """
     import json, random, sys
     from datetime import UTC, datetime
-    from a2p_policy.clock import ManualClock
-    from a2p_policy.limits import (
+    from a2p_policy._clock import ManualClock
+    from a2p_policy._limits import (
         HealthLevel, QuietHours, RampMode, RampSchedule, RampUpLimiter, RateMonitor,
     )
-    from a2p_policy.usecases import UseCase
+    from a2p_policy._usecases import UseCase
 
     uri, seed = sys.argv[1], int(sys.argv[2])
     rng = random.Random(seed)

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.errors import A2PPolicyError, ConfigurationError, InvalidArgument, StorageError
-from a2p_policy.limits import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument, StorageError
+from a2p_policy._limits import (
     HealthLevel,
     MonitorStatus,
     RateMonitor,

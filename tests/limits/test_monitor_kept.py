@@ -20,12 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy import OutboundMessage, PolicyEngine
-from a2p_policy.clock import ManualClock
-from a2p_policy.consent import ConsentRecord
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.limits import HealthLevel, MonitorStatus, RateMonitor, RateThresholds, RateWindow
+from a2p_policy._clock import ManualClock
+from a2p_policy._consent import ConsentRecord
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._limits import HealthLevel, MonitorStatus, RateMonitor, RateThresholds, RateWindow
+from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.usecases import OptInMethod, UseCase
 
 START = datetime(2026, 1, 5, 22, 0, tzinfo=UTC)
 ACCOUNT = "acct"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.errors import A2PPolicyError, ConfigurationError, InvalidArgument
-from a2p_policy.limits import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument
+from a2p_policy._limits import (
     AREA_CODE_STATES,
     FEDERAL_TCPA,
     STATE_PACKS,
@@ -20,9 +20,9 @@ from a2p_policy.limits import (
     QuietHoursPack,
     state_for_number,
 )
+from a2p_policy._usecases import TRANSACTIONAL_USE_CASES, UseCase
+from a2p_policy._validation import CA_PROVINCE_CODES, STATE_CODES
 from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.usecases import TRANSACTIONAL_USE_CASES, UseCase
-from a2p_policy.validation import CA_PROVINCE_CODES, STATE_CODES
 
 M = UseCase.MARKETING
 NY = ZoneInfo("America/New_York")

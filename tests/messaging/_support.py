@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.consent import ConsentRecord
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.messages import MessageKind, OutboundMessage
+from a2p_policy._clock import ManualClock
+from a2p_policy._consent import ConsentRecord
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._messages import MessageKind, OutboundMessage
+from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.base import Storage
-from a2p_policy.usecases import OptInMethod, UseCase
 
 DAYTIME = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
 #: 23:00 in San Francisco: marketing is deferred to 08:00 local.

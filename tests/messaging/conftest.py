@@ -10,9 +10,9 @@ import pytest
 from tests._storage_params import BackendFactory, open_backend, storage_params
 from tests.messaging._support import DAYTIME, make_engine
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.messaging import InMemoryMessagingTransport, Messenger
+from a2p_policy._clock import ManualClock
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._messaging import InMemoryMessagingTransport, Messenger
 from a2p_policy.storage.base import Storage
 
 _LOCAL = [p for p in storage_params() if p.id in ("memory", "sqlite")]

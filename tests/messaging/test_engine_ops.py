@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from tests.messaging._support import ACCOUNT, BRAND, TO, counted_sent, grant, msg, used
 
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.messages import Decision
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._messages import Decision
 
 
 def test_opt_out_is_what_a_stop_does(engine: PolicyEngine) -> None:

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from a2p_policy import InMemoryMessagingTransport, ManualClock, MessageTransport, TransportError
-from a2p_policy.errors import ConfigurationError, InvalidArgument
-from a2p_policy.webhooks import MessageStatus, parse_inbound_message, parse_status_callback
+from a2p_policy._errors import ConfigurationError, InvalidArgument
+from a2p_policy._webhooks import MessageStatus, parse_inbound_message, parse_status_callback
 
 TO, FROM = "+14155550100", "+14155550199"
 

@@ -20,15 +20,15 @@ from tests.messaging._support import (
     used,
 )
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.dnd import DndKind
-from a2p_policy.engine import PolicyEngine
-from a2p_policy.errors import ConfigurationError, InvalidArgument
-from a2p_policy.keywords import KeywordKind
-from a2p_policy.messages import Decision, InboundResult, OutboundMessage
-from a2p_policy.messaging import InMemoryMessagingTransport, Messenger, SendState
+from a2p_policy._clock import ManualClock
+from a2p_policy._dnd import DndKind
+from a2p_policy._engine import PolicyEngine
+from a2p_policy._errors import ConfigurationError, InvalidArgument
+from a2p_policy._keywords import KeywordKind
+from a2p_policy._messages import Decision, InboundResult, OutboundMessage
+from a2p_policy._messaging import InMemoryMessagingTransport, Messenger, SendState
+from a2p_policy._usecases import UseCase
 from a2p_policy.storage.base import Storage
-from a2p_policy.usecases import UseCase
 
 
 def test_send_goes_out_with_the_composed_body(

@@ -15,9 +15,9 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from a2p_policy import TransportError, TwilioMessagingTransport
-from a2p_policy.codes.models import DndAction
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.messaging import MessageTransport
+from a2p_policy._codes.models import DndAction
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._messaging import MessageTransport
 
 ACCOUNT_SID = "AC" + "0" * 32
 SID = "SM" + "1" * 32

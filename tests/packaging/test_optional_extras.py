@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from a2p_policy._errors import A2PPolicyError
 from a2p_policy._optional import EXTRAS, MissingExtraError, require
-from a2p_policy.errors import A2PPolicyError
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -38,7 +38,7 @@ def test_import_never_imports_twilio() -> None:
         """
         import importlib, pkgutil
         import a2p_policy, a2p_policy.testing, a2p_policy.testing.plugin
-        import a2p_policy.webhooks, a2p_policy.tollfree.twilio_transport
+        import a2p_policy._webhooks, a2p_policy._tollfree.twilio_transport
         loaded = [m for m in sys.modules if m == "twilio" or m.startswith("twilio.")]
         assert sys.modules["twilio"] is None and loaded == ["twilio"], loaded
         print("ok")
@@ -51,8 +51,8 @@ def test_import_never_imports_twilio() -> None:
 def test_signature_check_without_twilio_names_the_extra() -> None:
     done = run_without_twilio(
         """
-        from a2p_policy.webhooks import verify_twilio_signature
-        from a2p_policy.errors import A2PPolicyError
+        from a2p_policy._webhooks import verify_twilio_signature
+        from a2p_policy._errors import A2PPolicyError
         try:
             verify_twilio_signature("https://x.example/sms", {}, "sig", "token")
         except ImportError as exc:
@@ -71,7 +71,7 @@ def test_tollfree_transport_without_twilio_names_the_extra() -> None:
     done = run_without_twilio(
         """
         from types import SimpleNamespace
-        from a2p_policy.tollfree.twilio_transport import TwilioTollFreeTransport
+        from a2p_policy._tollfree.twilio_transport import TwilioTollFreeTransport
         resource = SimpleNamespace(create=lambda **kw: {})
         client = SimpleNamespace(
             messaging=SimpleNamespace(v1=SimpleNamespace(tollfree_verifications=resource))

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy import phone as phone_module
-from a2p_policy.errors import A2PPolicyError, InvalidPhoneNumber
-from a2p_policy.phone import (
+from a2p_policy import _phone as phone_module
+from a2p_policy._errors import A2PPolicyError, InvalidPhoneNumber
+from a2p_policy._phone import (
     CACHE_SIZE,
     TOLL_FREE_AREA_CODES,
     is_toll_free,

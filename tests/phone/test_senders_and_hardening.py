@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import a2p_policy
-from a2p_policy import phone as phone_module
-from a2p_policy.errors import InvalidPhoneNumber
-from a2p_policy.phone import (
+from a2p_policy import _phone as phone_module
+from a2p_policy._errors import InvalidPhoneNumber
+from a2p_policy._phone import (
     TOLL_FREE_AREA_CODES,
     SenderType,
     is_toll_free,
@@ -277,7 +277,7 @@ _TFV_REQUEST: dict[str, object] = {
 def test_tollfree_request_refuses_a_junk_contact_phone(bad: str) -> None:
     from pydantic import ValidationError
 
-    from a2p_policy.tollfree.models import TollFreeVerificationRequest
+    from a2p_policy._tollfree.models import TollFreeVerificationRequest
 
     good = TollFreeVerificationRequest.model_validate(_TFV_REQUEST)
     assert good.business_contact_phone == "+14155550123"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.limits import _common
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._limits import _common
 from a2p_policy.storage import make_key as exported_make_key
 from a2p_policy.storage.base import (
     HASHED_PART_MARKER,

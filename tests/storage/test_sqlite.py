@@ -17,7 +17,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.errors import (
+from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
     InvalidArgument,

@@ -25,8 +25,11 @@ from a2p_policy import (
     parse_status_callback,
     verify_twilio_signature,
 )
-from a2p_policy.errors import MissingAccount
-from a2p_policy.settings import TollFreeSettings
+from a2p_policy._errors import MissingAccount
+from a2p_policy._settings import TollFreeSettings
+from a2p_policy._tollfree import InMemoryTollFreeTransport
+from a2p_policy._tollfree.precheck import precheck
+from a2p_policy._usecases import OptInMethod
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.testing import (
     TEST_AUTH_TOKEN,
@@ -37,9 +40,6 @@ from a2p_policy.testing import (
     sign_twilio_request,
     status_form,
 )
-from a2p_policy.tollfree import InMemoryTollFreeTransport
-from a2p_policy.tollfree.precheck import precheck
-from a2p_policy.usecases import OptInMethod
 
 
 def _plugin_args() -> list[str]:
@@ -57,7 +57,7 @@ from hypothesis import given, settings
 
 from a2p_policy import ManualClock, MemoryStorage, OutboundMessage, PolicyEngine
 from a2p_policy.testing import grant_consent, inbound_bodies, phone_numbers
-from a2p_policy.keywords import KeywordKind
+from a2p_policy._keywords import KeywordKind
 
 
 def test_clock(a2p_clock):

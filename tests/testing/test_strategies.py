@@ -28,14 +28,14 @@ from a2p_policy import (
     is_toll_free,
     normalize_phone,
 )
-from a2p_policy.compose.segments import GSM7_BASIC, GSM7_EXTENSION
-from a2p_policy.keywords import Certainty
+from a2p_policy._compose.segments import GSM7_BASIC, GSM7_EXTENSION
+from a2p_policy._keywords import Certainty
+from a2p_policy._tollfree import InMemoryTollFreeTransport
+from a2p_policy._tollfree.precheck import precheck
+from a2p_policy._usecases import TRANSACTIONAL_USE_CASES, OptInMethod
 from a2p_policy.storage.memory import MemoryStorage
 from a2p_policy.testing import _data, strategies
 from a2p_policy.testing import strategies as kit
-from a2p_policy.tollfree import InMemoryTollFreeTransport
-from a2p_policy.tollfree.precheck import precheck
-from a2p_policy.usecases import TRANSACTIONAL_USE_CASES, OptInMethod
 
 FEW = settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
 

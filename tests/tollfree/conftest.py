@@ -19,14 +19,14 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.errors import TollFreeApiError
-from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.tollfree import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._errors import TollFreeApiError
+from a2p_policy._tollfree import (
     InMemoryTollFreeTransport,
     TollFreeTransport,
     TwilioTollFreeTransport,
 )
+from a2p_policy.storage.memory import MemoryStorage
 
 BASE = "https://messaging.twilio.com/v1/Tollfree/Verifications"
 PN = "PN" + "a" * 32

@@ -13,11 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.errors import InvalidArgument, InvalidTransition, TollFreeApiError
-from a2p_policy.findings import Severity
-from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.tollfree import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._errors import InvalidArgument, InvalidTransition, TollFreeApiError
+from a2p_policy._findings import Severity
+from a2p_policy._tollfree import (
     InMemoryTollFreeTransport,
     PrecheckFailed,
     TollFreeVerificationClient,
@@ -26,7 +25,8 @@ from a2p_policy.tollfree import (
     VerificationTimeout,
     parse_verification_events,
 )
-from a2p_policy.tollfree.state import STATUS_RANK
+from a2p_policy._tollfree.state import STATUS_RANK
+from a2p_policy.storage.memory import MemoryStorage
 
 S = VerificationStatus
 P = "com.twilio.messaging.compliance.toll-free-verification."

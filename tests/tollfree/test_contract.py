@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.errors import InvalidTransition, TollFreeApiError
-from a2p_policy.tollfree import TrafficState, VerificationStatus
+from a2p_policy._clock import ManualClock
+from a2p_policy._errors import InvalidTransition, TollFreeApiError
+from a2p_policy._tollfree import TrafficState, VerificationStatus
 
 
 def _status(exc: pytest.ExceptionInfo[TollFreeApiError]) -> int:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.tollfree import VerificationStatus, parse_verification_events
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._tollfree import VerificationStatus, parse_verification_events
 
 P = "com.twilio.messaging.compliance.toll-free-verification."
 

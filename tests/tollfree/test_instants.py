@@ -17,25 +17,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from a2p_policy.clock import ManualClock
-from a2p_policy.errors import InvalidArgument, StorageError
-from a2p_policy.storage.base import make_key
-from a2p_policy.storage.memory import MemoryStorage
-from a2p_policy.tollfree import (
+from a2p_policy._clock import ManualClock
+from a2p_policy._errors import InvalidArgument, StorageError
+from a2p_policy._tollfree import (
     InMemoryTollFreeTransport,
     TollFreeVerification,
     TollFreeVerificationClient,
     VerificationStatus,
     parse_verification_events,
 )
-from a2p_policy.tollfree.instants import (
+from a2p_policy._tollfree.instants import (
     EARLIEST_INSTANT,
     LATEST_INSTANT,
     check_instant,
     from_epoch_millis,
 )
-from a2p_policy.tollfree.models import EDIT_WINDOW
-from a2p_policy.tollfree.state import EditWindow, check_edit, edit_window
+from a2p_policy._tollfree.models import EDIT_WINDOW
+from a2p_policy._tollfree.state import EditWindow, check_edit, edit_window
+from a2p_policy.storage.base import make_key
+from a2p_policy.storage.memory import MemoryStorage
 
 P = "com.twilio.messaging.compliance.toll-free-verification."
 SID = "HH" + "1" * 32
@@ -238,7 +238,7 @@ def test_corrupted_stored_record_is_a_storage_error(raw: str) -> None:
 
 
 def _tollfree_imports(module: str) -> set[str]:
-    import a2p_policy.tollfree as pkg
+    import a2p_policy._tollfree as pkg
 
     path = Path(pkg.__file__).with_name(f"{module}.py")
     found: set[str] = set()
@@ -247,14 +247,14 @@ def _tollfree_imports(module: str) -> set[str]:
             found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-    return {m for m in found if m.startswith("a2p_policy.tollfree")}
+    return {m for m in found if m.startswith("a2p_policy._tollfree")}
 
 
 def test_models_does_not_import_state_or_events() -> None:
     """The models/state import circle is gone: state imports models, never back."""
-    assert _tollfree_imports("models") <= {"a2p_policy.tollfree.instants"}
+    assert _tollfree_imports("models") <= {"a2p_policy._tollfree.instants"}
     assert _tollfree_imports("instants") == set()
-    assert "a2p_policy.tollfree.state" not in _tollfree_imports("events")
+    assert "a2p_policy._tollfree.state" not in _tollfree_imports("events")
 
 
 @pytest.mark.parametrize(

@@ -13,15 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from a2p_policy.errors import InvalidArgument, InvalidTransition
-from a2p_policy.tollfree import (
+from a2p_policy._errors import InvalidArgument, InvalidTransition
+from a2p_policy._tollfree import (
     TollFreeVerification,
     TollFreeVerificationRequest,
     TrafficState,
     VerificationStatus,
 )
-from a2p_policy.tollfree.models import MESSAGE_VOLUMES, validate_changes
-from a2p_policy.tollfree.state import (
+from a2p_policy._tollfree.models import MESSAGE_VOLUMES, validate_changes
+from a2p_policy._tollfree.state import (
     TRANSITIONS,
     EditWindow,
     can_transition,
@@ -29,7 +29,7 @@ from a2p_policy.tollfree.state import (
     check_transition,
     edit_window,
 )
-from a2p_policy.usecases import OptInMethod, UseCase
+from a2p_policy._usecases import OptInMethod, UseCase
 
 S = VerificationStatus
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.findings import Finding, Severity
-from a2p_policy.tollfree import TollFreeVerificationRequest, precheck
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._findings import Finding, Severity
+from a2p_policy._tollfree import TollFreeVerificationRequest, precheck
 
 
 def check(tfx: SimpleNamespace, **overrides: Any) -> list[Finding]:

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.findings import Finding, Severity
-from a2p_policy.tollfree import TollFreeVerificationRequest, precheck
+from a2p_policy._findings import Finding, Severity
+from a2p_policy._tollfree import TollFreeVerificationRequest, precheck
 
 
 def check(tfx: SimpleNamespace, **overrides: Any) -> list[Finding]:
@@ -109,7 +109,7 @@ def test_terms_page_found_under_any_folder_in_any_case(
 ) -> None:
     from urllib.parse import urlsplit
 
-    from a2p_policy.tollfree.precheck import _is_terms_page
+    from a2p_policy._tollfree.precheck import _is_terms_page
 
     path = "/".join(["", *prefix, page]) + ("/" if slash else "")
     url = "https://company.com" + (path.upper() if upper else path)
@@ -166,7 +166,7 @@ def test_private_drive_website_keeps_its_own_rule(tfx: SimpleNamespace) -> None:
 def test_login_is_a_whole_path_segment(word: str, tail: list[str]) -> None:
     from urllib.parse import urlsplit
 
-    from a2p_policy.tollfree.precheck import PRIVATE_LINK_PATH_WORDS, _behind_login
+    from a2p_policy._tollfree.precheck import PRIVATE_LINK_PATH_WORDS, _behind_login
 
     path = "/".join(["", word, *tail])
     segments = path.strip("/").split("/")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from a2p_policy.errors import InvalidArgument, TollFreeApiError
-from a2p_policy.tollfree import (
+from a2p_policy._errors import InvalidArgument, TollFreeApiError
+from a2p_policy._tollfree import (
     TollFreeVerificationRequest,
     TrafficState,
     TwilioTollFreeTransport,
@@ -206,6 +206,6 @@ def test_bad_input_never_reaches_the_sdk(recording: Make) -> None:
 
 
 def test_import_a2p_policy_does_not_import_twilio() -> None:
-    code = "import sys, a2p_policy, a2p_policy.tollfree; print('twilio' in sys.modules)"
+    code = "import sys, a2p_policy, a2p_policy._tollfree; print('twilio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

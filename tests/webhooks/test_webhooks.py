@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.errors import A2PPolicyError, InvalidArgument, SignatureError
-from a2p_policy.webhooks import (
+from a2p_policy._errors import A2PPolicyError, InvalidArgument, SignatureError
+from a2p_policy._webhooks import (
     MessageStatus,
     OptOutType,
     parse_inbound_message,

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy.errors import InvalidArgument, InvalidPhoneNumber
-from a2p_policy.validation import field_of
-from a2p_policy.webhooks import (
+from a2p_policy._errors import InvalidArgument, InvalidPhoneNumber
+from a2p_policy._validation import field_of
+from a2p_policy._webhooks import (
     InboundMessage,
     MessageStatus,
     StatusCallback,

@@ -14,7 +14,7 @@ The base class also owns the lifecycle (``close`` is idempotent, context
 manager, ``__repr__``), the fork check (a child process calls
 :meth:`StorageBackend._after_fork` once before its first operation),
 ``ping`` (False when closed or on any failure), the mapping of driver errors
-to :class:`~a2p_policy.errors.StorageError` (:meth:`StorageBackend._driver`)
+to :class:`~a2p_policy.StorageError` (:meth:`StorageBackend._driver`)
 and the validation of stored numbers read back (:func:`stored_counter`,
 :func:`stored_count`): a malformed stored value raises ``StorageError``
 naming the key, never ``TypeError``, and a corrupted counter never grants.
@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, ClassVar, Final, Self
 
-from a2p_policy.errors import A2PPolicyError, InvalidArgument, StorageError
+from a2p_policy._errors import A2PPolicyError, InvalidArgument, StorageError
 from a2p_policy.storage.base import (
     MAX_INT,
     MAX_KEY_LENGTH,
@@ -76,7 +76,7 @@ INT64_MIN = -(2**63)
 def stored_counter(key: str, raw: object) -> int:
     """A counter read back from a store: an int in ``[0, 2**63 - 1]`` (a
     decimal string is accepted for drivers that return text), else
-    :class:`~a2p_policy.errors.StorageError` naming the key. Negative or
+    :class:`~a2p_policy.StorageError` naming the key. Negative or
     fractional counters are refused, so a corrupted counter fails closed."""
     value = _as_int(raw)
     if value is None or not 0 <= value <= MAX_INT:
@@ -86,7 +86,7 @@ def stored_counter(key: str, raw: object) -> int:
 
 def stored_count(key: str, field: object, raw: object) -> int:
     """A hash field read back from a store: a signed 64-bit int, else
-    :class:`~a2p_policy.errors.StorageError` naming the key and field."""
+    :class:`~a2p_policy.StorageError` naming the key and field."""
     value = _as_int(raw)
     if value is None or not INT64_MIN <= value <= INT64_MAX or not isinstance(field, str):
         raise StorageError(f"malformed count stored at {key!r} field {_show(field)}: {_show(raw)}")

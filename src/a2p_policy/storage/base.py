@@ -17,7 +17,7 @@ limit), :meth:`Storage.put_if_absent` / :meth:`Storage.compare_and_set`
 
 Time
     Windows are part of the *key* (``ramp:acct:2026-01-05``), chosen by the
-    rule from its injected :class:`~a2p_policy.clock.Clock`, so correctness
+    rule from its injected :class:`~a2p_policy.Clock`, so correctness
     never depends on a backend's clock. ``ttl`` arguments (seconds) are for
     garbage collection only: a backend may drop a key at any time after its
     TTL passed on the backend's own clock. Operations that compare times
@@ -32,14 +32,14 @@ Keys and values
 Stored values
     A backend checks what it reads back before using it: a counter must be a
     non-negative 64-bit integer and a hash field a 64-bit integer, otherwise
-    :class:`~a2p_policy.errors.StorageError` names the key (a corrupted
+    :class:`~a2p_policy.StorageError` names the key (a corrupted
     counter fails closed, it never grants).
 
 Errors
-    Backends raise :class:`~a2p_policy.errors.StorageError` (or its subclass
-    :class:`~a2p_policy.errors.StorageUnavailable` when the server cannot be
+    Backends raise :class:`~a2p_policy.StorageError` (or its subclass
+    :class:`~a2p_policy.StorageUnavailable` when the server cannot be
     reached), with the driver error chained. Bad arguments raise
-    :class:`~a2p_policy.errors.InvalidArgument`.
+    :class:`~a2p_policy.InvalidArgument`.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Final, NamedTuple, Protocol, runtime_checkable
 
-from a2p_policy.errors import InvalidArgument
+from a2p_policy._errors import InvalidArgument
 
 __all__ = [
     "HASHED_PART_MARKER",
@@ -396,7 +396,7 @@ def make_key(*parts: str) -> str:
     :func:`key_part`, joined with ``:``.
 
     Parts must be non-empty ``str`` (else
-    :class:`~a2p_policy.errors.InvalidArgument`). Fixed namespace parts such
+    :class:`~a2p_policy.InvalidArgument`). Fixed namespace parts such
     as ``"consent"`` or ``"dnd"`` contain nothing to escape and pass
     unchanged: ``make_key("dnd", "acct:1", "+1415")`` is
     ``"dnd:acct%3A1:+1415"``.

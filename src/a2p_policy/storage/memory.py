@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Final
 
-from a2p_policy.errors import InvalidArgument
+from a2p_policy._errors import InvalidArgument
 from a2p_policy.storage.backend import INT64_MAX, INT64_MIN, StorageBackend
 from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot, touch_ttl
 

@@ -46,8 +46,8 @@ Text
 
 Errors
     ``psycopg.OperationalError`` (server down, restarting, pool exhausted)
-    becomes :class:`~a2p_policy.errors.StorageUnavailable`, other driver
-    errors :class:`~a2p_policy.errors.StorageError`, chained. A failure drops
+    becomes :class:`~a2p_policy.StorageUnavailable`, other driver
+    errors :class:`~a2p_policy.StorageError`, chained. A failure drops
     every broken pooled connection, so the backend recovers by itself when the
     server returns.
 """
@@ -63,7 +63,7 @@ from importlib import resources
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode
 
-from a2p_policy.errors import (
+from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
     InvalidArgument,
@@ -390,7 +390,7 @@ class PostgresStorage(StorageBackend):
     the tables in (and points ``search_path`` at) that schema; ``min_size`` /
     ``max_size`` size the pool; ``pool_timeout`` is how long an operation waits
     for a connection before raising
-    :class:`~a2p_policy.errors.StorageUnavailable`; ``connect_timeout``
+    :class:`~a2p_policy.StorageUnavailable`; ``connect_timeout``
     bounds opening one connection (libpq counts whole seconds, at least 2);
     ``migrate=False`` skips applying migrations on open (the schema must then
     be current).

@@ -53,12 +53,12 @@ Numbers
     Lua numbers are doubles: counter amounts and limits are clamped to
     ``2**53`` (a count no daily quota approaches); hash fields use
     ``HINCRBY`` (exact signed 64-bit; leaving that range raises
-    :class:`~a2p_policy.errors.InvalidArgument`).
+    :class:`~a2p_policy.InvalidArgument`).
 
 Errors
     ``redis.ConnectionError``/``TimeoutError`` (server down, restarting,
-    loading) become :class:`~a2p_policy.errors.StorageUnavailable`; other
-    Redis errors :class:`~a2p_policy.errors.StorageError`, chained. Commands
+    loading) become :class:`~a2p_policy.StorageUnavailable`; other
+    Redis errors :class:`~a2p_policy.StorageError`, chained. Commands
     are not retried by the driver (a retried ``reserve`` whose reply was lost
     would count twice); the next call opens a fresh connection, so the
     backend recovers by itself when the server returns.
@@ -78,7 +78,7 @@ from importlib import resources
 from typing import Any, Final, cast
 from urllib.parse import parse_qsl, urlencode
 
-from a2p_policy.errors import (
+from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
     InvalidArgument,
@@ -224,7 +224,7 @@ class RedisStorage(StorageBackend):
         The database number must be an integer (``redis://host/abc`` is
         refused, never silently database 0), and ``socket_timeout`` /
         ``socket_connect_timeout`` positive, finite seconds; anything else
-        raises :class:`~a2p_policy.errors.ConfigurationError` naming the
+        raises :class:`~a2p_policy.ConfigurationError` naming the
         redacted URI.
         """
         try:

@@ -15,7 +15,7 @@ Settings chosen for several processes on one file:
 * ``journal_mode=WAL``: readers never block the writer and vice versa;
 * ``busy_timeout``: a writer waits for the lock instead of failing at once;
   "database is locked" after the timeout becomes
-  :class:`~a2p_policy.errors.StorageUnavailable`;
+  :class:`~a2p_policy.StorageUnavailable`;
 * ``synchronous=NORMAL`` (the WAL default recommended by SQLite; ``?synchronous=full``
   for durability across power loss);
 * the schema is versioned with ``PRAGMA user_version`` and migrated on open
@@ -35,7 +35,7 @@ every few thousand writes (:meth:`SQLiteStorage.prune`).
 
 Integers are SQLite's 64-bit integers: a counter limit above ``2**63 - 1`` is
 treated as ``2**63 - 1``, and an :meth:`~SQLiteStorage.add_counts` result
-outside the 64-bit range raises :class:`~a2p_policy.errors.InvalidArgument`.
+outside the 64-bit range raises :class:`~a2p_policy.InvalidArgument`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote
 
-from a2p_policy.errors import (
+from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
     InvalidArgument,
@@ -152,9 +152,9 @@ class SQLiteStorage(StorageBackend):
 
     ``timeout`` is how long (seconds) an operation waits for another
     connection's write lock before raising
-    :class:`~a2p_policy.errors.StorageUnavailable`. The file is created if
+    :class:`~a2p_policy.StorageUnavailable`. The file is created if
     missing, its folder is not: a missing folder raises
-    :class:`~a2p_policy.errors.ConfigurationError` (a typo in a path must not
+    :class:`~a2p_policy.ConfigurationError` (a typo in a path must not
     silently create a new, empty store elsewhere).
     """
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Final
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from a2p_policy.errors import InvalidArgument
+from a2p_policy._errors import InvalidArgument
 from a2p_policy.storage.base import Storage
 
 __all__ = [
@@ -127,7 +127,7 @@ def _known() -> str:
 def open_storage(uri: str) -> Storage:
     """Open the storage backend named by ``uri``.
 
-    Raises :class:`~a2p_policy.errors.InvalidArgument` (a ``ValueError``) for
+    Raises :class:`~a2p_policy.InvalidArgument` (a ``ValueError``) for
     an unknown scheme or a malformed URI; the URI in the message is redacted.
     """
     match = _SCHEME.match(uri) if isinstance(uri, str) else None

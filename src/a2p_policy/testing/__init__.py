@@ -8,7 +8,7 @@
   ``tollfree_fake``, ``tollfree_client``; option ``--a2p-storage``).
 * :mod:`a2p_policy.testing.contract`: ``StorageContract``, the storage
   port's contract suite as a pytest base class for third-party backends.
-* :mod:`a2p_policy.testing.helpers`: ``grant_consent``, ``approve_tollfree``,
+* :mod:`a2p_policy.testing._helpers`: ``grant_consent``, ``approve_tollfree``,
   ``example_tollfree_request``, ``sign_twilio_request``, ``inbound_form``,
   ``status_form``.
 
@@ -23,8 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from a2p_policy.testing.contract import StorageContract
-    from a2p_policy.testing.helpers import (
+    from a2p_policy.testing._helpers import (
         TEST_ACCOUNT_SID,
         TEST_AUTH_TOKEN,
         approve_tollfree,
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
         sign_twilio_request,
         status_form,
     )
+    from a2p_policy.testing.contract import StorageContract
     from a2p_policy.testing.strategies import (
         brands,
         consent_records,
@@ -69,7 +69,7 @@ _STRATEGIES = (
     "raw_phone_numbers",
     "tollfree_requests",
 )
-_WHERE = dict.fromkeys(_HELPERS, "a2p_policy.testing.helpers") | dict.fromkeys(
+_WHERE = dict.fromkeys(_HELPERS, "a2p_policy.testing._helpers") | dict.fromkeys(
     _STRATEGIES, "a2p_policy.testing.strategies"
 )
 _WHERE["StorageContract"] = "a2p_policy.testing.contract"  # the storage contract suite

@@ -56,8 +56,8 @@ EXCHANGES: Final[tuple[int, ...]] = tuple(
 )
 
 #: Words for brand names: neutral on purpose (no SHAFT or disallowed-content
-#: vocabulary of :mod:`a2p_policy.content.vocabulary`, no "test"/"N/A"
-#: answers of :data:`a2p_policy.tollfree.precheck.NOT_AN_ANSWER`).
+#: vocabulary of :mod:`a2p_policy._content.vocabulary`, no "test"/"N/A"
+#: answers of :data:`a2p_policy._tollfree.precheck.NOT_AN_ANSWER`).
 BRAND_FIRST_WORDS: Final[tuple[str, ...]] = (
     "Acme", "Northwind", "Maple", "Summit", "Cedar", "Riverside", "Bluebird",
     "Pinecrest", "Lakeside", "Harbor", "Oakridge", "Sunrise", "Granite",
@@ -139,7 +139,7 @@ KEYWORD_SUFFIXES: Final[tuple[str, ...]] = (
 #: Characters outside the GSM 03.38 alphabet (force UCS-2): typographic
 #: quotes and dashes, accented letters missing from GSM, Cyrillic, CJK and
 #: emoji (astral, two UTF-16 units). Source: 3GPP TS 23.038 (the alphabet is
-#: in :mod:`a2p_policy.compose.segments`).
+#: in :mod:`a2p_policy._compose.segments`).
 UCS2_ONLY: Final[str] = (
     "\u2019\u201c\u201d\u2014\u2026\u00e1\u00ed\u00f3\u00fa\u00e7\u00ea\u00f4"
     "\u043f\u0440\u0438\u0432\u0435\u0442\u4e2d\u6587\U0001f600\U0001f389\U0001f44d"

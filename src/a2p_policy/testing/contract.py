@@ -43,7 +43,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from a2p_policy.errors import A2PPolicyError, InvalidArgument
+from a2p_policy._errors import A2PPolicyError, InvalidArgument
 from a2p_policy.storage.base import (
     MAX_KEY_LENGTH,
     CommitPlan,

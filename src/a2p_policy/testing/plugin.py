@@ -8,7 +8,7 @@ enough; in a project that does not install the entry point, add
 Fixtures
 
 ``a2p_clock``
-    A :class:`~a2p_policy.clock.ManualClock` at Monday 2026-01-05 12:00 UTC.
+    A :class:`~a2p_policy.ManualClock` at Monday 2026-01-05 12:00 UTC.
     Every rule of the library reads time from the injected clock (DESIGN:
     time only from the clock), so a test moves time with ``advance``.
 ``a2p_storage``
@@ -50,11 +50,11 @@ import pytest
 from a2p_policy.testing._data import CLOCK_START
 
 if TYPE_CHECKING:
-    from a2p_policy.clock import ManualClock
-    from a2p_policy.engine import PolicyEngine
+    from a2p_policy._clock import ManualClock
+    from a2p_policy._engine import PolicyEngine
+    from a2p_policy._tollfree.client import TollFreeVerificationClient
+    from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
     from a2p_policy.storage.base import Storage
-    from a2p_policy.tollfree.client import TollFreeVerificationClient
-    from a2p_policy.tollfree.memory_transport import InMemoryTollFreeTransport
 
 __all__ = [
     "DEFAULT_STORAGE_URI",
@@ -115,7 +115,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 @pytest.fixture
 def a2p_clock() -> ManualClock:
     """A manual clock at Monday 2026-01-05 12:00 UTC."""
-    from a2p_policy.clock import ManualClock
+    from a2p_policy._clock import ManualClock
 
     return ManualClock(CLOCK_START)
 
@@ -147,7 +147,7 @@ def a2p_engine(
     a2p_storage: Storage, a2p_clock: ManualClock, a2p_engine_options: dict[str, Any]
 ) -> PolicyEngine:
     """A PolicyEngine on the test's storage and clock."""
-    from a2p_policy.engine import PolicyEngine
+    from a2p_policy._engine import PolicyEngine
 
     options = dict(a2p_engine_options)
     options.setdefault("storage", a2p_storage)
@@ -163,8 +163,8 @@ def a2p_engine_factory() -> EngineFactory:
     it inside the test, once per example)."""
 
     def make(**options: Any) -> PolicyEngine:
-        from a2p_policy.clock import ManualClock
-        from a2p_policy.engine import PolicyEngine
+        from a2p_policy._clock import ManualClock
+        from a2p_policy._engine import PolicyEngine
         from a2p_policy.storage.memory import MemoryStorage
 
         if options.get("storage") is None:
@@ -179,7 +179,7 @@ def a2p_engine_factory() -> EngineFactory:
 @pytest.fixture
 def tollfree_fake(a2p_storage: Storage, a2p_clock: ManualClock) -> InMemoryTollFreeTransport:
     """The in-memory fake of the toll-free verification API."""
-    from a2p_policy.tollfree.memory_transport import InMemoryTollFreeTransport
+    from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
 
     return InMemoryTollFreeTransport(storage=a2p_storage, clock=a2p_clock)
 
@@ -189,6 +189,6 @@ def tollfree_client(
     tollfree_fake: InMemoryTollFreeTransport, a2p_storage: Storage, a2p_clock: ManualClock
 ) -> TollFreeVerificationClient:
     """A TollFreeVerificationClient talking to ``tollfree_fake``."""
-    from a2p_policy.tollfree.client import TollFreeVerificationClient
+    from a2p_policy._tollfree.client import TollFreeVerificationClient
 
     return TollFreeVerificationClient(tollfree_fake, clock=a2p_clock, storage=a2p_storage)

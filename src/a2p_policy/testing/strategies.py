@@ -7,17 +7,17 @@ instead of ``STOP``. These strategies generate such values, and only *valid*
 ones, so a failing downstream test points at the downstream code:
 
 * every number from :func:`phone_numbers` passes
-  :func:`~a2p_policy.phone.normalize_phone` (real NANP area codes and
+  :func:`~a2p_policy.normalize_phone` (real NANP area codes and
   ordinary exchanges; other regions from phonenumbers' example numbers);
 * every body from :func:`message_bodies` has the requested encoding and
-  segment count (:func:`~a2p_policy.compose.count_segments`);
+  segment count (:func:`~a2p_policy.count_segments`);
 * every record from :func:`consent_records` validates (first party, express
   consent for marketing, a source URL for web forms: consent/record.py,
   from sources.md [appeal] item 6 and
   sources.md [tfv-rejections], 30446);
 * every request from :func:`tollfree_requests` validates, and with
   ``clean=True`` has no BLOCK finding in
-  :func:`~a2p_policy.tollfree.precheck.precheck`
+  :func:`~a2p_policy._tollfree.precheck.precheck`
   (sources.md [tfv-api], request parameters);
 * every body from :func:`inbound_bodies` classifies as the kind asked for
   (sources.md: keywords).
@@ -38,24 +38,24 @@ from typing import Any, Literal, TypeVar
 import phonenumbers
 from hypothesis import strategies as st
 
-from a2p_policy.compose.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments
-from a2p_policy.consent.record import ConsentRecord
-from a2p_policy.errors import InvalidArgument
-from a2p_policy.keywords import (
+from a2p_policy._compose.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments
+from a2p_policy._consent.record import ConsentRecord
+from a2p_policy._errors import InvalidArgument
+from a2p_policy._keywords import (
     DEFAULT_HELP_KEYWORDS,
     DEFAULT_OPT_IN_KEYWORDS,
     DEFAULT_OPT_OUT_KEYWORDS,
     KeywordKind,
 )
-from a2p_policy.messages import MessageKind, OutboundMessage
-from a2p_policy.phone import TOLL_FREE_AREA_CODES
-from a2p_policy.testing import _data
-from a2p_policy.tollfree.models import (
+from a2p_policy._messages import MessageKind, OutboundMessage
+from a2p_policy._phone import TOLL_FREE_AREA_CODES
+from a2p_policy._tollfree.models import (
     BUSINESS_TYPES,
     MESSAGE_VOLUMES,
     TollFreeVerificationRequest,
 )
-from a2p_policy.usecases import OptInMethod, UseCase
+from a2p_policy._usecases import OptInMethod, UseCase
+from a2p_policy.testing import _data
 
 __all__ = [
     "brands",
@@ -135,8 +135,8 @@ def phone_numbers(toll_free: bool = False, region: str = "US") -> st.SearchStrat
     800/833/844/855/866/877/888), an ordinary exchange (no N11, 555, 950,
     958/959, 976) and any subscriber number. Other regions: numbers next to
     phonenumbers' example numbers for the region. Every value passes
-    :func:`~a2p_policy.phone.normalize_phone` unchanged and
-    :func:`~a2p_policy.phone.is_toll_free` equals ``toll_free`` for US/CA.
+    :func:`~a2p_policy.normalize_phone` unchanged and
+    :func:`~a2p_policy.is_toll_free` equals ``toll_free`` for US/CA.
     Shrinks to ``+12012000000``.
     """
     if not isinstance(toll_free, bool):
@@ -374,7 +374,7 @@ def consent_records(
     complete: bool = False,
     account: str | st.SearchStrategy[str | None] | None = None,
 ) -> st.SearchStrategy[ConsentRecord]:
-    """Valid :class:`~a2p_policy.consent.ConsentRecord` values.
+    """Valid :class:`~a2p_policy.ConsentRecord` values.
 
     Each argument fixes a field (a value or a strategy); the others vary.
     Always first-party; ``express`` is True whenever the scopes include
@@ -447,7 +447,7 @@ def outbound_messages(
     kind: MessageKind | st.SearchStrategy[MessageKind] | None = None,
     use_case: UseCase | st.SearchStrategy[UseCase] | None = None,
 ) -> st.SearchStrategy[OutboundMessage]:
-    """:class:`~a2p_policy.messages.OutboundMessage` values.
+    """:class:`~a2p_policy.OutboundMessage` values.
 
     Defaults: account ``"AC1"`` or ``"AC2"``, a local (not toll-free) sender
     and recipient from :func:`phone_numbers`, a body from
@@ -514,7 +514,7 @@ def tollfree_requests(
     business_type: str | None = None,
     tollfree_phone_number_sid: str | st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[TollFreeVerificationRequest]:
-    """Valid :class:`~a2p_policy.tollfree.TollFreeVerificationRequest` values.
+    """Valid :class:`~a2p_policy.TollFreeVerificationRequest` values.
 
     ``clean=True`` (default): a well-written submission (brand and opt-out in
     the sample, a specific summary, public opt-in page links, a business type

@@ -1,8 +1,14 @@
 """a2p_policy: a policy engine for compliant SMS in the US and Canada.
 
-Public names only (see docs/api.md); each component's module has the details.
+The one public namespace (with :mod:`a2p_policy.storage` for backend authors
+and :mod:`a2p_policy.testing`, the test kit): every other module is private
+(``a2p_policy._engine``...) and may change without notice, as in httpx. Import
+from here.
 """
 
+from types import FunctionType as _FunctionType
+
+from a2p_policy._cli import main
 from a2p_policy._clock import Clock, ManualClock, SystemClock
 from a2p_policy._codes import DndAction, ErrorCodeClassifier, ErrorInfo, RejectionInfo
 from a2p_policy._compose import (
@@ -21,12 +27,14 @@ from a2p_policy._consent import (
     ConsentScope,
     ConsentSource,
     ConsentState,
+    ConsentView,
     audit_opt_in_form,
     audit_privacy_policy,
     audit_terms,
 )
 from a2p_policy._content import ContentLinter, SnowshoeDetector
-from a2p_policy._dnd import DndEntry, DndKind, DndManager
+from a2p_policy._demo import DemoReport, run_demo
+from a2p_policy._dnd import DndEntry, DndKind, DndManager, DndOp, DndSource
 from a2p_policy._engine import PolicyEngine
 from a2p_policy._errors import (
     A2PPolicyError,
@@ -51,6 +59,7 @@ from a2p_policy._keywords import (
     KeywordConfig,
     KeywordKind,
     KeywordMatch,
+    MatchReason,
     classify_inbound,
 )
 from a2p_policy._limits import (
@@ -64,6 +73,7 @@ from a2p_policy._limits import (
     RampUpLimiter,
     RateMonitor,
     RateThresholds,
+    RateWindow,
 )
 from a2p_policy._messages import (
     BulkResult,
@@ -91,6 +101,13 @@ from a2p_policy._phone import (
     recipient_timezones,
     sender_type,
 )
+from a2p_policy._revocation import (
+    Revocation,
+    RevokeAllPolicy,
+    add_business_days,
+    revocation_deadline,
+    us_federal_holidays,
+)
 from a2p_policy._settings import ContentSettings, InboundSettings, LimitsSettings, TollFreeSettings
 from a2p_policy._tollfree import (
     InMemoryTollFreeTransport,
@@ -107,6 +124,7 @@ from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy._webhooks import (
     parse_inbound_message,
     parse_status_callback,
+    public_url,
     verify_twilio_signature,
 )
 from a2p_policy.storage import MemoryStorage, Storage, open_storage, register_storage
@@ -129,14 +147,18 @@ __all__ = [
     "ConsentScope",
     "ConsentSource",
     "ConsentState",
+    "ConsentView",
     "ContentLinter",
     "ContentSettings",
     "Decision",
+    "DemoReport",
     "DndAction",
     "DndEntry",
     "DndKind",
     "DndLocked",
     "DndManager",
+    "DndOp",
+    "DndSource",
     "ErrorCodeClassifier",
     "ErrorInfo",
     "Finding",
@@ -155,6 +177,7 @@ __all__ = [
     "KeywordMatch",
     "LimitsSettings",
     "ManualClock",
+    "MatchReason",
     "MemoryStorage",
     "MessageComposer",
     "MessageKind",
@@ -174,7 +197,10 @@ __all__ = [
     "RampUpLimiter",
     "RateMonitor",
     "RateThresholds",
+    "RateWindow",
     "RejectionInfo",
+    "Revocation",
+    "RevokeAllPolicy",
     "SegmentInfo",
     "SendResult",
     "SenderType",
@@ -201,21 +227,47 @@ __all__ = [
     "VerificationStatus",
     "Violation",
     "__version__",
+    "add_business_days",
     "audit_opt_in_form",
     "audit_privacy_policy",
     "audit_terms",
     "classify_inbound",
     "count_segments",
     "is_toll_free",
+    "main",
     "normalize_phone",
     "normalize_sender",
     "open_storage",
     "parse_inbound_message",
     "parse_status_callback",
     "parse_verification_events",
+    "public_url",
     "recipient_timezones",
     "register_storage",
+    "revocation_deadline",
+    "run_demo",
     "sender_type",
     "smart_encoding",
+    "us_federal_holidays",
     "verify_twilio_signature",
 ]
+
+
+def _publish() -> None:
+    """Show each public name as ``a2p_policy.X`` (reprs, tracebacks, pickles),
+    as httpx does, except classes with their own annotations: their string
+    annotations are resolved in ``sys.modules[cls.__module__]`` by
+    ``typing.get_type_hints`` (attrs.resolve_types, pydantic rebuilds,
+    hypothesis), which must stay the defining module."""
+    namespace = globals()
+    for name in __all__:
+        obj = namespace[name]
+        if isinstance(obj, type):
+            if any(vars(k).get("__annotations__") for k in obj.__mro__ if k is not object):
+                continue
+        elif not isinstance(obj, _FunctionType):
+            continue
+        obj.__module__ = __name__
+
+
+_publish()

@@ -101,7 +101,6 @@ from a2p_policy import (
     public_url,
     verify_twilio_signature,
 )
-from a2p_policy._validation import field_of
 
 __all__ = ["Settings", "create_app", "decision_to_json", "send_result_to_json"]
 
@@ -220,7 +219,9 @@ _SEND_KEYS = {"sender": "from"}
 
 def _library_error(exc: A2PPolicyError, keys: Mapping[str, str] | None = None) -> Response:
     """A library error as a 4xx: the library's message and the field."""
-    field = field_of(exc)
+    field = getattr(exc, "field", None)  # the library's errors name their field
+    if not isinstance(field, str):
+        field = None
     if field is not None and keys:
         field = keys.get(field, field)
     return _error(403 if isinstance(exc, SignatureError) else 400, str(exc), field)

@@ -41,6 +41,7 @@ import attrs
 from a2p_policy._clock import Clock, SystemClock, ensure_aware
 from a2p_policy._errors import ConfigurationError, InvalidArgument, StorageError
 from a2p_policy._limits._common import check_account, check_count
+from a2p_policy._recent import Recent, keyed_by_period
 from a2p_policy._retry import CONFLICT, until_settled
 from a2p_policy.storage.base import Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
@@ -484,8 +485,8 @@ class RateMonitor:
         #: (account, kept value) -> the status it holds (parsed once).
         self._kept_cache: dict[tuple[str, str], MonitorStatus] = {}
         self._config = _fingerprint(thresholds, window, min_volume)
-        self._kept_keys: dict[str, str] = {}
-        self._counts_keys: dict[str, tuple[str, str]] = {}
+        self._kept_keys: Recent[str, str] = Recent(_KEPT_CACHE_SIZE)
+        self._counts_keys: Recent[str, tuple[str, str]] = Recent(_KEPT_CACHE_SIZE)
         #: Account ids already checked (a pure check of the string).
         self._accounts: set[str] = set()
 
@@ -514,10 +515,7 @@ class RateMonitor:
         volume or window sharing a store keep their own."""
         key = self._kept_keys.get(account)
         if key is None:
-            key = self._key("level", account, self._config)
-            if len(self._kept_keys) >= _KEPT_CACHE_SIZE:
-                del self._kept_keys[next(iter(self._kept_keys))]
-            self._kept_keys[account] = key
+            key = self._kept_keys[account] = self._key("level", account, self._config)
         return key
 
     def _span(self, now: datetime) -> tuple[str, datetime]:
@@ -586,14 +584,9 @@ class RateMonitor:
     def counts_key(self, account: str, now: datetime) -> str:
         """The key of the hash of counts of the bucket holding ``now``."""
         bucket = self._span(now)[0]
-        found = self._counts_keys.get(account)
-        if found is not None and found[0] == bucket:
-            return found[1]
-        key = self._key("counts", account, bucket)
-        if account not in self._counts_keys and len(self._counts_keys) >= _KEPT_CACHE_SIZE:
-            del self._counts_keys[next(iter(self._counts_keys))]
-        self._counts_keys[account] = (bucket, key)
-        return key
+        return keyed_by_period(
+            self._counts_keys, account, bucket, lambda: self._key("counts", account, bucket)
+        )
 
     def counted(
         self,

@@ -46,6 +46,7 @@ from a2p_policy._limits.state_packs import (
     QuietHoursPack,
 )
 from a2p_policy._phone import normalize_phone, recipient_timezones
+from a2p_policy._recent import Recent
 from a2p_policy._retry import CONFLICT, _Conflict, until_settled
 from a2p_policy._usecases import TRANSACTIONAL_USE_CASES, UseCase
 from a2p_policy._validation import check_state, enum_by_name
@@ -171,10 +172,10 @@ class QuietHours:
         self.storage = resolve_storage(storage)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._prefix = prefix if isinstance(prefix, str) and prefix else "quiet"
-        self._facts: dict[
+        self._facts: Recent[
             tuple[object, ...],
             tuple[tuple[QuietHoursPack, ...], int | None, str | None],
-        ] = {}
+        ] = Recent(_FACTS_CACHE_SIZE)
 
     # ------------------------------------------------------------ public API
     def check(
@@ -314,9 +315,7 @@ class QuietHours:
         cap = min(caps) if caps else None
         blocked = self._blocked(zones, packs, when)
         if at_ts >= 0:
-            if len(self._facts) >= _FACTS_CACHE_SIZE:
-                del self._facts[next(iter(self._facts))]  # bounded: the oldest minute goes
-            self._facts[key] = (packs, cap, blocked)
+            self._facts[key] = (packs, cap, blocked)  # bounded: the oldest minute goes
         return cap, blocked
 
     def _history(self, ctx: _Context) -> tuple[str | None, list[float]]:

@@ -59,6 +59,7 @@ from a2p_policy._limits._common import (
     local_midnight_utc,
     next_local_midnight,
 )
+from a2p_policy._recent import Recent, keyed_by_period
 from a2p_policy._retry import CONFLICT, _Conflict, until_settled
 from a2p_policy.storage.base import CommitPlan, Reservation, Storage, make_key
 from a2p_policy.storage.uri import resolve_storage
@@ -281,9 +282,9 @@ class RampUpLimiter:
         self._day_cache: tuple[datetime, datetime, date, str] | None = None
         # The (start, override) values last seen per account: a reservation
         # is guarded by them (see _reserve_calendar), never trusts them.
-        self._seen: dict[str, tuple[str | None, str | None]] = {}
-        self._keys: dict[str, tuple[str, str]] = {}
-        self._counters: dict[str, tuple[str, str]] = {}
+        self._seen: Recent[str, tuple[str | None, str | None]] = Recent(_SEEN_SIZE)
+        self._keys: Recent[str, tuple[str, str]] = Recent(_SEEN_SIZE)
+        self._counters: Recent[str, tuple[str, str]] = Recent(_SEEN_SIZE)
         self._mode: _Mode = (
             _CalendarMode(self) if schedule.mode is RampMode.CALENDAR else _LevelUnlockMode(self)
         )
@@ -433,23 +434,15 @@ class RampUpLimiter:
         """The keys of the ramp start and the override of ``account``."""
         keys = self._keys.get(account)
         if keys is None:
-            keys = self._key("start", account), self._key("override", account)
-            if len(self._keys) >= _SEEN_SIZE:
-                del self._keys[next(iter(self._keys))]
-            self._keys[account] = keys
+            keys = self._keys[account] = self._key("start", account), self._key("override", account)
         return keys
 
     def counter_key(self, account: str, now: datetime) -> str:
         """The key of the day's counter (calendar mode) at ``now``."""
         iso = self._local_day(now)[1]
-        found = self._counters.get(account)
-        if found is not None and found[0] == iso:
-            return found[1]
-        key = self._key("count", account, iso)
-        if account not in self._counters and len(self._counters) >= _SEEN_SIZE:
-            del self._counters[next(iter(self._counters))]
-        self._counters[account] = (iso, key)
-        return key
+        return keyed_by_period(
+            self._counters, account, iso, lambda: self._key("count", account, iso)
+        )
 
     def calendar_limit(
         self, now: datetime, start_raw: str | None, override_raw: str | None
@@ -510,10 +503,7 @@ class RampUpLimiter:
     def remember(self, account: str, start_raw: str | None, override_raw: str | None) -> None:
         """Note the start and override last read for ``account`` (bounded:
         the oldest account is forgotten first)."""
-        seen = self._seen
-        if account not in seen and len(seen) >= _SEEN_SIZE:
-            del seen[next(iter(seen))]
-        seen[account] = (start_raw, override_raw)
+        self._seen[account] = (start_raw, override_raw)
 
 
 class _Mode(Protocol):

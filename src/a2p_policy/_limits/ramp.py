@@ -478,27 +478,36 @@ class RampUpLimiter:
         made again with them."""
         start_key, override_key = self.calendar_keys(account)
         counter = self.counter_key(account, now)
-        seen = [self._seen.get(account, _NOTHING_SEEN)]
-
-        def step() -> Grant | _Conflict:
-            start_raw, override_raw = seen[0]
-            limit, day, resets_at = self.calendar_limit(now, start_raw, override_raw)
-            done = self.storage.commit(
-                CommitPlan(
-                    guards=((start_key, start_raw), (override_key, override_raw)),
-                    reserve=Reservation(counter, count, limit, _COUNTER_TTL),
-                )
-            )
-            if not done.applied:
-                seen[0] = (done.current[0], done.current[1])
-                self.remember(account, *seen[0])
-                return CONFLICT
-            return self.calendar_grant(done.granted, count, limit, done.used, day, resets_at)
-
-        first = step()
+        first = self._try_reserve(account, count, now, start_key, override_key, counter)
         if not isinstance(first, _Conflict):
             return first
-        return until_settled(step, what=f"ramp-up limit of account {account!r}")
+        return until_settled(
+            lambda: self._try_reserve(account, count, now, start_key, override_key, counter),
+            what=f"ramp-up limit of account {account!r}",
+        )
+
+    def _try_reserve(
+        self,
+        account: str,
+        count: int,
+        now: datetime,
+        start_key: str,
+        override_key: str,
+        counter: str,
+    ) -> Grant | _Conflict:
+        """One guarded reservation with the start and override seen last."""
+        start_raw, override_raw = self._seen.get(account, _NOTHING_SEEN)
+        limit, day, resets_at = self.calendar_limit(now, start_raw, override_raw)
+        done = self.storage.commit(
+            CommitPlan(
+                ((start_key, start_raw), (override_key, override_raw)),
+                Reservation(counter, count, limit, _COUNTER_TTL),
+            )
+        )
+        if not done.applied:
+            self.remember(account, done.current[0], done.current[1])
+            return CONFLICT
+        return self.calendar_grant(done.granted, count, limit, done.used, day, resets_at)
 
     def remember(self, account: str, start_raw: str | None, override_raw: str | None) -> None:
         """Note the start and override last read for ``account`` (bounded:

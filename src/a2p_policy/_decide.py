@@ -289,10 +289,7 @@ def settle(engine: PolicyEngine, batch: Batch, candidates: list[Candidate]) -> s
         _refresh(engine, batch, candidates, done.current)
         return CONFLICT
 
-    first = step()
-    if isinstance(first, _Conflict):
-        first = until_settled(step, what=f"decision state of account {batch.account!r}")
-    done, ramped = first
+    done, ramped = until_settled(step, what=f"decision state of account {batch.account!r}")
     engine.ramp.remember(batch.account, batch.guards[1][1], batch.guards[2][1])
     grant = _calendar_grant(engine, batch, len(ramped), done)
     note = apply_grant(engine, candidates, ramped, grant)

@@ -478,9 +478,6 @@ class RampUpLimiter:
         made again with them."""
         start_key, override_key = self.calendar_keys(account)
         counter = self.counter_key(account, now)
-        first = self._try_reserve(account, count, now, start_key, override_key, counter)
-        if not isinstance(first, _Conflict):
-            return first
         return until_settled(
             lambda: self._try_reserve(account, count, now, start_key, override_key, counter),
             what=f"ramp-up limit of account {account!r}",

@@ -293,8 +293,6 @@ class MemoryStorage(StorageBackend):
             return Snapshot(found, self._lasts(logs), [get(k, 0) for k in counters])
 
     def _commit(self, plan: CommitPlan) -> Committed:
-        if not plan.puts and not plan.counts:
-            return self._guarded_reserve(plan)
         with self._lock:
             values, expiry = self._values, self._expiry
             current = self._guarded(plan.guards) if plan.guards else []
@@ -328,26 +326,6 @@ class MemoryStorage(StorageBackend):
                     self._expire(key, plan.count_ttl)
             counts = [dict(hashes[c[0]][0]) for c in plan.counts] if plan.counts else []
             return Committed(True, granted, used, counts, current)
-
-    def _guarded_reserve(self, plan: CommitPlan) -> Committed:
-        """:meth:`_commit` of guards and a reservation only (the ramp's)."""
-        res = plan.reserve
-        with self._lock:
-            current = self._guarded(plan.guards) if plan.guards else []
-            if current is None:
-                return Committed(False, 0, 0, [], [self._values.get(k) for k, _ in plan.guards])
-            if res is None:
-                return Committed(True, 0, 0, [], current)
-            key = res.key
-            if self._expiry:
-                self._live(key)
-            used = self._counters.get(key, 0)
-            granted = min(res.amount, max(0, res.limit - used))
-            if granted:
-                used += granted
-                self._counters[key] = used
-                self._expire(key, res.ttl)
-            return Committed(True, granted, used, [], current)
 
     def _guarded(self, guards: Sequence[tuple[str, str | None]]) -> list[str | None] | None:
         """The guard keys' values, or None when one differs from its

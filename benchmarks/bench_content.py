@@ -28,7 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from a2p_policy import MessageComposer, count_segments
-from a2p_policy._content import CATEGORIES, ContentLinter
+from a2p_policy._content.linter import ContentLinter
+from a2p_policy._content.vocabulary import CATEGORIES
 
 HERE = Path(__file__).resolve().parent
 

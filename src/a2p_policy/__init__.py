@@ -10,29 +10,22 @@ from types import FunctionType as _FunctionType
 
 from a2p_policy._cli import main
 from a2p_policy._clock import Clock, ManualClock, SystemClock
-from a2p_policy._codes import DndAction, ErrorCodeClassifier, ErrorInfo, RejectionInfo
-from a2p_policy._compose import (
-    AppendPolicy,
-    ComposedMessage,
-    MessageComposer,
-    SegmentInfo,
-    count_segments,
-    smart_encoding,
-)
-from a2p_policy._consent import (
+from a2p_policy._codes.classifier import ErrorCodeClassifier
+from a2p_policy._codes.models import DndAction, ErrorInfo, RejectionInfo
+from a2p_policy._compose.composer import AppendPolicy, ComposedMessage, MessageComposer
+from a2p_policy._compose.encoding import smart_encoding
+from a2p_policy._compose.segments import SegmentInfo, count_segments
+from a2p_policy._consent.audits import audit_opt_in_form, audit_privacy_policy, audit_terms
+from a2p_policy._consent.ledger import (
     ConsentEvent,
     ConsentLedger,
     ConsentProof,
-    ConsentRecord,
-    ConsentScope,
-    ConsentSource,
     ConsentState,
     ConsentView,
-    audit_opt_in_form,
-    audit_privacy_policy,
-    audit_terms,
 )
-from a2p_policy._content import ContentLinter, SnowshoeDetector
+from a2p_policy._consent.record import ConsentRecord, ConsentScope, ConsentSource
+from a2p_policy._content.linter import ContentLinter
+from a2p_policy._content.snowshoe import SnowshoeDetector
 from a2p_policy._demo import DemoReport, run_demo
 from a2p_policy._dnd import DndEntry, DndKind, DndManager, DndOp, DndSource
 from a2p_policy._engine import PolicyEngine
@@ -62,19 +55,15 @@ from a2p_policy._keywords import (
     MatchReason,
     classify_inbound,
 )
-from a2p_policy._limits import (
-    Grant,
+from a2p_policy._limits.monitor import (
     HealthLevel,
     MonitorStatus,
-    QuietHours,
-    QuietHoursResult,
-    RampMode,
-    RampSchedule,
-    RampUpLimiter,
     RateMonitor,
     RateThresholds,
     RateWindow,
 )
+from a2p_policy._limits.quiet_hours import QuietHours, QuietHoursResult
+from a2p_policy._limits.ramp import Grant, RampMode, RampSchedule, RampUpLimiter
 from a2p_policy._messages import (
     BulkResult,
     Decision,
@@ -84,15 +73,10 @@ from a2p_policy._messages import (
     StatusResult,
     Violation,
 )
-from a2p_policy._messaging import (
-    InMemoryMessagingTransport,
-    MessageTransport,
-    Messenger,
-    SendResult,
-    SentMessage,
-    TransportError,
-    TwilioMessagingTransport,
-)
+from a2p_policy._messaging.memory import InMemoryMessagingTransport
+from a2p_policy._messaging.messenger import Messenger, SendResult
+from a2p_policy._messaging.transport import MessageTransport, SentMessage, TransportError
+from a2p_policy._messaging.twilio_transport import TwilioMessagingTransport
 from a2p_policy._phone import (
     SenderType,
     is_toll_free,
@@ -109,17 +93,16 @@ from a2p_policy._revocation import (
     us_federal_holidays,
 )
 from a2p_policy._settings import ContentSettings, InboundSettings, LimitsSettings, TollFreeSettings
-from a2p_policy._tollfree import (
-    InMemoryTollFreeTransport,
+from a2p_policy._tollfree.client import TollFreeVerificationClient
+from a2p_policy._tollfree.events import VerificationEvent, parse_verification_events
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
+from a2p_policy._tollfree.models import (
     TollFreeVerification,
-    TollFreeVerificationClient,
     TollFreeVerificationRequest,
     TrafficState,
-    TwilioTollFreeTransport,
-    VerificationEvent,
     VerificationStatus,
-    parse_verification_events,
 )
+from a2p_policy._tollfree.twilio_transport import TwilioTollFreeTransport
 from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy._webhooks import (
     parse_inbound_message,

@@ -397,7 +397,7 @@ def _print_demo(out: _Out, report: Any, elapsed: float) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
-    from a2p_policy._content import ContentLinter
+    from a2p_policy._content.linter import ContentLinter
 
     text = _read_text(args.text, stdin)
     linter = ContentLinter(age_gated=args.age_gated)
@@ -411,7 +411,8 @@ def _cmd_lint(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
 
 
 def _cmd_segments(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
-    from a2p_policy._compose import count_segments, smart_encoding
+    from a2p_policy._compose.encoding import smart_encoding
+    from a2p_policy._compose.segments import count_segments
 
     text = _read_text(args.text, stdin)
     info = count_segments(text)
@@ -476,7 +477,8 @@ def _yes(flag: bool) -> str:
 
 
 def _cmd_classify(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
-    from a2p_policy._codes import ErrorCodeClassifier, ErrorInfo, RejectionInfo
+    from a2p_policy._codes.classifier import ErrorCodeClassifier
+    from a2p_policy._codes.models import ErrorInfo, RejectionInfo
 
     raw = args.code.strip()
     if not re.fullmatch(r"[0-9]{1,9}", raw):
@@ -536,7 +538,8 @@ _JSON_TYPES: dict[type, str] = {
 def _cmd_tfv_check(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
     from pydantic import ValidationError
 
-    from a2p_policy._tollfree import TollFreeVerificationRequest, precheck
+    from a2p_policy._tollfree.models import TollFreeVerificationRequest
+    from a2p_policy._tollfree.precheck import precheck
 
     raw = _read_file(args.file, stdin)
     data = _load_json(raw, args.file)
@@ -580,7 +583,7 @@ def _cmd_tfv_check(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace, out: _Out, stdin: IO[str]) -> int:
-    from a2p_policy._consent import audit_opt_in_form, audit_privacy_policy, audit_terms
+    from a2p_policy._consent.audits import audit_opt_in_form, audit_privacy_policy, audit_terms
 
     text = _read_file(args.file, stdin)
     if args.what == "optin":

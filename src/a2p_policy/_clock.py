@@ -13,9 +13,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from a2p_policy._errors import InvalidArgument, NaiveDatetimeError
+from a2p_policy._errors import ConfigurationError, InvalidArgument, NaiveDatetimeError
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "ensure_aware"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "clock_or_system", "ensure_aware"]
 
 
 def ensure_aware(value: object, name: str = "datetime") -> datetime:
@@ -97,3 +97,18 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock({self._now.isoformat()})"
+
+
+def clock_or_system(clock: object) -> Clock:
+    """The clock a component was given, or :class:`SystemClock` for None.
+
+    Anything without a ``now()`` method is refused here, at construction,
+    with :class:`~a2p_policy.ConfigurationError` (rather than an
+    ``AttributeError`` at the first decision)."""
+    if clock is None:
+        return SystemClock()
+    if not isinstance(clock, Clock):
+        raise ConfigurationError(
+            f"clock must have a now() method (a Clock), got {type(clock).__name__}"
+        )
+    return clock

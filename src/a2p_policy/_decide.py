@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from a2p_policy._consent import ConsentView
+from a2p_policy._consent.ledger import ConsentView
 from a2p_policy._errors import InvalidArgument, StorageError
 from a2p_policy._findings import Severity
-from a2p_policy._limits import Grant, RampMode
+from a2p_policy._limits.ramp import Grant, RampMode
 from a2p_policy._messages import BulkResult, Decision, OutboundMessage, Violation
 from a2p_policy._retry import CONFLICT, _Conflict, until_settled
 from a2p_policy._rules import RULES, Batch, Candidate, quiet_hours_check, suspension_rule

@@ -61,16 +61,17 @@ from typing import Any, Final
 import attrs
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._compose import MessageComposer
-from a2p_policy._consent import ConsentRecord
-from a2p_policy._content import ContentLinter
+from a2p_policy._compose.composer import MessageComposer
+from a2p_policy._consent.record import ConsentRecord
+from a2p_policy._content.linter import ContentLinter
 from a2p_policy._dnd import DndKind
 from a2p_policy._engine import PolicyEngine
 from a2p_policy._errors import InvalidArgument, InvalidPhoneNumber
 from a2p_policy._keywords import KeywordKind
-from a2p_policy._limits import HealthLevel, MonitorStatus
+from a2p_policy._limits.monitor import HealthLevel, MonitorStatus
 from a2p_policy._messages import Decision, MessageKind, OutboundMessage
-from a2p_policy._messaging import InMemoryMessagingTransport, Messenger, SendResult
+from a2p_policy._messaging.memory import InMemoryMessagingTransport
+from a2p_policy._messaging.messenger import Messenger, SendResult
 from a2p_policy._phone import normalize_phone
 from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage import Storage

@@ -35,8 +35,9 @@ from typing import Any, Final
 
 import attrs
 
-from a2p_policy._clock import Clock, SystemClock, ensure_aware
-from a2p_policy._codes import DndAction, ErrorCodeClassifier
+from a2p_policy._clock import Clock, clock_or_system, ensure_aware
+from a2p_policy._codes.classifier import ErrorCodeClassifier
+from a2p_policy._codes.models import DndAction
 from a2p_policy._errors import (
     A2PPolicyError,
     ConfigurationError,
@@ -180,13 +181,7 @@ class DndManager:
         classifier: ErrorCodeClassifier | None = None,
     ) -> None:
         self._storage = resolve_storage(storage)
-        if clock is None:
-            clock = SystemClock()
-        if not isinstance(clock, Clock):
-            raise ConfigurationError(
-                f"clock must have a now() method (a Clock), got {type(clock).__name__}"
-            )
-        self._clock = clock
+        self._clock = clock_or_system(clock)
         if classifier is None:
             classifier = ErrorCodeClassifier()
         if not callable(getattr(classifier, "classify", None)):

@@ -21,16 +21,19 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from a2p_policy import _decide, _feedback
-from a2p_policy._clock import Clock, SystemClock, ensure_aware
-from a2p_policy._compose import ComposedMessage, MessageComposer
-from a2p_policy._consent import ConsentLedger, ConsentState, ConsentView
+from a2p_policy._clock import Clock, clock_or_system, ensure_aware
+from a2p_policy._compose.composer import ComposedMessage, MessageComposer
+from a2p_policy._consent.ledger import ConsentLedger, ConsentState, ConsentView
 from a2p_policy._consent.record import ConsentScope
-from a2p_policy._content import ContentLinter, SnowshoeDetector
+from a2p_policy._content.linter import ContentLinter
+from a2p_policy._content.snowshoe import SnowshoeDetector
 from a2p_policy._dnd import DndManager
 from a2p_policy._errors import ConfigurationError, InvalidArgument
 from a2p_policy._findings import Finding, Severity
 from a2p_policy._keywords import KeywordClassifier, KeywordConfig
-from a2p_policy._limits import QuietHours, RampUpLimiter, RateMonitor, RateThresholds
+from a2p_policy._limits.monitor import RateMonitor, RateThresholds
+from a2p_policy._limits.quiet_hours import QuietHours
+from a2p_policy._limits.ramp import RampUpLimiter
 from a2p_policy._messages import (
     BulkResult,
     Decision,
@@ -101,15 +104,14 @@ class PolicyEngine:
         consent_scope: ConsentScope = ConsentScope.ACCOUNT,
         **legacy: Any,
     ) -> None:
-        if clock is not None and not isinstance(clock, Clock):
-            raise ConfigurationError(f"clock must be a Clock, got {type(clock).__name__}")
+        clock = clock_or_system(clock)
         if not isinstance(consent_scope, ConsentScope):
             raise ConfigurationError(
                 "consent_scope must be ConsentScope.ACCOUNT (consent belongs to the account "
                 f"that collected it) or ConsentScope.BRAND, got {consent_scope!r}"
             )
         groups = resolve_settings(limits, content, inbound, tollfree, legacy)
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock
         self.storage: Storage = resolve_storage(storage)
         self.consent_scope = consent_scope
         self.limits_settings: LimitsSettings = groups["limits"]

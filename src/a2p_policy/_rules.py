@@ -35,12 +35,13 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
-from a2p_policy._compose import ComposedMessage
-from a2p_policy._consent import ConsentView
+from a2p_policy._compose.composer import ComposedMessage
+from a2p_policy._consent.ledger import ConsentView
 from a2p_policy._dnd import DndEntry, DndKind
 from a2p_policy._errors import ConfigurationError
 from a2p_policy._findings import Finding
-from a2p_policy._limits import HealthLevel, MonitorStatus, QuietHoursResult
+from a2p_policy._limits.monitor import HealthLevel, MonitorStatus
+from a2p_policy._limits.quiet_hours import QuietHoursResult
 from a2p_policy._messages import OutboundMessage, Violation
 from a2p_policy._phone import SenderType, sender_type
 from a2p_policy._usecases import UseCase
@@ -263,7 +264,7 @@ class TollFreeGate:
         return result
 
     def _violation(self, sender: str) -> Violation | None:
-        from a2p_policy._tollfree import TrafficState
+        from a2p_policy._tollfree.models import TrafficState
 
         sid = self.numbers.get(sender)
         if sid is None:

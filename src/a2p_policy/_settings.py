@@ -20,11 +20,14 @@ from typing import Any, Final
 
 import attrs
 
-from a2p_policy._compose import AppendPolicy, MessageComposer
-from a2p_policy._content import ContentLinter, SnowshoeDetector
+from a2p_policy._compose.composer import AppendPolicy, MessageComposer
+from a2p_policy._content.linter import ContentLinter
+from a2p_policy._content.snowshoe import SnowshoeDetector
 from a2p_policy._errors import ConfigurationError
 from a2p_policy._keywords import KeywordConfig
-from a2p_policy._limits import QuietHours, RampSchedule, RateThresholds
+from a2p_policy._limits.monitor import RateThresholds
+from a2p_policy._limits.quiet_hours import QuietHours
+from a2p_policy._limits.ramp import RampSchedule
 from a2p_policy._phone import normalize_phone
 
 __all__ = [

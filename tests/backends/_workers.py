@@ -15,9 +15,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._consent import ConsentRecord
+from a2p_policy._consent.record import ConsentRecord
 from a2p_policy._engine import PolicyEngine
-from a2p_policy._limits import RampSchedule
+from a2p_policy._limits.ramp import RampSchedule
 from a2p_policy._messages import MessageKind, OutboundMessage
 from a2p_policy._settings import LimitsSettings
 from a2p_policy._usecases import OptInMethod, UseCase

@@ -9,14 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy._codes import (
+from a2p_policy._codes.classifier import ErrorCodeClassifier, parse_code
+from a2p_policy._codes.models import (
     DndAction,
     ErrorCategory,
-    ErrorCodeClassifier,
     ErrorInfo,
     HttpErrorInfo,
     RejectionInfo,
-    parse_code,
 )
 from a2p_policy._codes.tables import (
     COMPLIANCE_HTTP_ERRORS,

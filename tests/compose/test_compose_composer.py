@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy._compose import AppendPolicy, MessageComposer, count_segments
-from a2p_policy._content import ContentLinter
+from a2p_policy._compose.composer import AppendPolicy, MessageComposer
+from a2p_policy._compose.segments import count_segments
+from a2p_policy._content.linter import ContentLinter
 from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy._compose import GSM7_REPLACEMENTS, count_segments, is_gsm7, smart_encoding
-from a2p_policy._compose.encoding import TWILIO_SMART_ENCODING
+from a2p_policy._compose.encoding import GSM7_REPLACEMENTS, TWILIO_SMART_ENCODING, smart_encoding
+from a2p_policy._compose.segments import count_segments, is_gsm7
 from a2p_policy._errors import InvalidArgument
 
 

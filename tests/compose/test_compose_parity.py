@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from a2p_policy._compose import count_segments, smart_encoding
-from a2p_policy._compose.encoding import TWILIO_SMART_ENCODING
+from a2p_policy._compose.encoding import TWILIO_SMART_ENCODING, smart_encoding
+from a2p_policy._compose.segments import count_segments
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "segments_parity.json"
 DOC: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))

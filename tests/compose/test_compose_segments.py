@@ -6,8 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from a2p_policy._compose import count_segments, is_gsm7
-from a2p_policy._compose.segments import GSM7_BASIC, GSM7_EXTENSION, graphemes
+from a2p_policy._compose.segments import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    count_segments,
+    graphemes,
+    is_gsm7,
+)
 from a2p_policy._errors import InvalidArgument
 
 GSM_CHARS = sorted(GSM7_BASIC | GSM7_EXTENSION)

@@ -9,8 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy._consent import audit_opt_in_form, audit_privacy_policy, audit_terms
-from a2p_policy._consent.audits import normalize_text
+from a2p_policy._consent.audits import (
+    audit_opt_in_form,
+    audit_privacy_policy,
+    audit_terms,
+    normalize_text,
+)
 from a2p_policy._errors import InvalidArgument
 from a2p_policy._findings import Finding, Severity
 

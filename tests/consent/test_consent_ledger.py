@@ -17,17 +17,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._consent import (
+from a2p_policy._consent.ledger import (
     ConsentEvent,
     ConsentEventKind,
     ConsentLedger,
-    ConsentRecord,
     ConsentState,
-    OptInMethod,
-    UseCase,
+    _decode,
 )
-from a2p_policy._consent.ledger import _decode
+from a2p_policy._consent.record import ConsentRecord
 from a2p_policy._errors import A2PPolicyError, InvalidArgument, StorageError
+from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage import MemoryStorage, Storage, open_storage
 
 try:

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from a2p_policy._consent import ConsentRecord, ConsentSource, OptInMethod, UseCase
+from a2p_policy._consent.record import ConsentRecord, ConsentSource
 from a2p_policy._errors import A2PPolicyError, ConsentError
+from a2p_policy._usecases import OptInMethod, UseCase
 
 WHEN = datetime(2026, 1, 2, 15, 30, tzinfo=UTC)
 

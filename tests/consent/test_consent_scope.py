@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._consent import ConsentLedger, ConsentRecord
-from a2p_policy._consent.record import ConsentScope
+from a2p_policy._consent.ledger import ConsentLedger
+from a2p_policy._consent.record import ConsentRecord, ConsentScope
 from a2p_policy._errors import ConsentError, InvalidArgument, MissingAccount
 from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.memory import MemoryStorage

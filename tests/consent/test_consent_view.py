@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._consent import ConsentLedger, ConsentRecord, ConsentView
 from a2p_policy._consent import ledger as ledger_mod
+from a2p_policy._consent.ledger import ConsentLedger, ConsentView
+from a2p_policy._consent.record import ConsentRecord
 from a2p_policy._errors import ConsentError, StorageError
 from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.memory import MemoryStorage

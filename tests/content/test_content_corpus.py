@@ -22,9 +22,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from a2p_policy._content import ContentLinter
-from a2p_policy._content.linter import RULES
-from a2p_policy._tollfree import TollFreeVerificationRequest, precheck
+from a2p_policy._content.linter import RULES, ContentLinter
+from a2p_policy._tollfree.models import TollFreeVerificationRequest
+from a2p_policy._tollfree.precheck import precheck
 
 CORPUS = Path(__file__).parent.parent / "data" / "content_corpus.csv"
 THRESHOLD = 0.95

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from a2p_policy._content import ContentLinter, Severity
+from a2p_policy._content.linter import ContentLinter
+from a2p_policy._findings import Severity
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "golden_cases.json").read_text(encoding="utf-8")

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy._content import ContentLinter, Finding, Severity
+from a2p_policy._content.linter import ContentLinter
 from a2p_policy._errors import ConfigurationError, InvalidArgument
+from a2p_policy._findings import Finding, Severity
 
 LINTER = ContentLinter()
 

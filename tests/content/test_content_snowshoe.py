@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._content import SnowshoeDetector, fingerprint
+from a2p_policy._content.snowshoe import SnowshoeDetector, fingerprint
 from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument
 from a2p_policy._findings import Severity
 from a2p_policy.storage.memory import MemoryStorage

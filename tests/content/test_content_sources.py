@@ -19,10 +19,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from a2p_policy._content import CATEGORIES, ContentLinter
-from a2p_policy._content.linter import compile_terms, literal_first, near_spans, term_key
+from a2p_policy._content.linter import (
+    ContentLinter,
+    compile_terms,
+    literal_first,
+    near_spans,
+    term_key,
+)
 from a2p_policy._content.normalize import CONFUSABLES
-from a2p_policy._content.vocabulary import PHRASE_TABLE, Near, load_phrase_table
+from a2p_policy._content.vocabulary import CATEGORIES, PHRASE_TABLE, Near, load_phrase_table
 from a2p_policy._errors import ConfigurationError
 
 LINTER = ContentLinter()

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from a2p_policy._content import CATEGORIES, COLD_OUTREACH, URL_SHORTENERS, ContentLinter
-from a2p_policy._content.linter import RULES, term_key
+from a2p_policy._content.linter import RULES, ContentLinter, term_key
+from a2p_policy._content.vocabulary import CATEGORIES, COLD_OUTREACH, URL_SHORTENERS
 from a2p_policy._findings import Severity
 
 LINTER = ContentLinter()

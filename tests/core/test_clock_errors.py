@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -103,3 +104,35 @@ def test_all_is_sorted_and_importable() -> None:
     assert list(names) == sorted(names)
     for name in names:
         assert hasattr(a2p_policy, name), name
+
+
+_CLOCKED: list[Callable[[object], object]] = [
+    lambda c: a2p_policy.PolicyEngine(clock=c),  # type: ignore[arg-type]
+    lambda c: a2p_policy.ConsentLedger(clock=c),  # type: ignore[arg-type]
+    lambda c: a2p_policy.DndManager(clock=c),  # type: ignore[arg-type]
+    lambda c: a2p_policy.RampUpLimiter(clock=c),  # type: ignore[arg-type]
+    lambda c: a2p_policy.RateMonitor(clock=c),  # type: ignore[arg-type]
+    lambda c: a2p_policy.QuietHours(clock=c),  # type: ignore[arg-type]
+    lambda c: a2p_policy.SnowshoeDetector(clock=c),  # type: ignore[arg-type]
+    lambda c: a2p_policy.InMemoryMessagingTransport(clock=c),  # type: ignore[arg-type]
+    lambda c: a2p_policy.InMemoryTollFreeTransport(clock=c),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize("build", _CLOCKED)
+@pytest.mark.parametrize("bad", ["2026-01-05", 1767614400, object()])
+def test_every_clocked_component_refuses_a_clock_without_now(
+    build: Callable[[object], object], bad: object
+) -> None:
+    """A clock without now() is refused at construction with the library's
+    error, not as an AttributeError at the first decision."""
+    with pytest.raises(a2p_policy.ConfigurationError, match=r"clock must have a now\(\) method"):
+        build(bad)
+
+
+@pytest.mark.parametrize("build", _CLOCKED)
+def test_every_clocked_component_defaults_to_the_system_clock(
+    build: Callable[[object], object],
+) -> None:
+    build(None)
+    build(ManualClock(datetime(2026, 1, 5, tzinfo=UTC)))

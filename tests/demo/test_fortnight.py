@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from a2p_policy._demo import DEMO_START, DemoReport, TraceEvent, run_demo
-from a2p_policy._limits import HealthLevel
+from a2p_policy._limits.monitor import HealthLevel
 from a2p_policy.storage import open_storage
 
 RAMP = (100, 250, 500, 750, 1500, 2250, 3000) + (5000,) * 7

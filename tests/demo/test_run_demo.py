@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from a2p_policy._demo import DemoReport, run_demo
 from a2p_policy._errors import InvalidArgument
-from a2p_policy._limits import HealthLevel
+from a2p_policy._limits.monitor import HealthLevel
 from a2p_policy.storage import MemoryStorage
 
 RAMP = (100, 250, 500, 750, 1500, 2250, 3000)

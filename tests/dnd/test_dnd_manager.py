@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._codes import DndAction, ErrorCodeClassifier
+from a2p_policy._codes.classifier import ErrorCodeClassifier
+from a2p_policy._codes.models import DndAction
 from a2p_policy._dnd import DndEntry, DndKind, DndManager, DndOp, DndSource
 from a2p_policy._errors import (
     A2PPolicyError,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from a2p_policy._consent import ConsentRecord
+from a2p_policy._consent.record import ConsentRecord
 from a2p_policy._engine import PolicyEngine
 from a2p_policy._messages import MessageKind, OutboundMessage
 from a2p_policy._usecases import OptInMethod, UseCase

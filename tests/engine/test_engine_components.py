@@ -12,10 +12,10 @@ from tests._storage_params import BackendFactory, storage_params
 from tests.engine._support import grant, msg
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._content import SnowshoeDetector
+from a2p_policy._content.snowshoe import SnowshoeDetector
 from a2p_policy._engine import PolicyEngine
 from a2p_policy._errors import ConfigurationError
-from a2p_policy._limits import QuietHours
+from a2p_policy._limits.quiet_hours import QuietHours
 from a2p_policy._settings import ContentSettings, LimitsSettings
 from a2p_policy._usecases import UseCase
 from a2p_policy.storage.memory import MemoryStorage

@@ -15,7 +15,7 @@ import pytest
 from tests.engine._support import ACCOUNT, BRAND, TO, TOLL_FREE, grant, msg, snapshot
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._content import ContentLinter
+from a2p_policy._content.linter import ContentLinter
 from a2p_policy._dnd import DndKind
 from a2p_policy._engine import PolicyEngine
 from a2p_policy._findings import Severity

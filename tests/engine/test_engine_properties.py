@@ -28,7 +28,7 @@ from tests.engine._support import DAYTIME, SENDER, TOLL_FREE, grant, phone
 
 from a2p_policy._clock import ManualClock
 from a2p_policy._engine import PolicyEngine
-from a2p_policy._limits import RampSchedule
+from a2p_policy._limits.ramp import RampSchedule
 from a2p_policy._messages import Decision, MessageKind, OutboundMessage
 from a2p_policy._settings import LimitsSettings
 from a2p_policy._usecases import UseCase

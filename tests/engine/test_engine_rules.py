@@ -25,18 +25,16 @@ from tests.engine._support import (
 )
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._compose import AppendPolicy
+from a2p_policy._compose.composer import AppendPolicy
 from a2p_policy._dnd import DndKind
 from a2p_policy._engine import PolicyEngine
 from a2p_policy._findings import Severity
-from a2p_policy._limits import HealthLevel
+from a2p_policy._limits.monitor import HealthLevel
 from a2p_policy._messages import EXEMPT_FROM_SUSPENSION, MessageKind
 from a2p_policy._settings import ContentSettings, LimitsSettings, TollFreeSettings
-from a2p_policy._tollfree import (
-    InMemoryTollFreeTransport,
-    TollFreeVerificationClient,
-    parse_verification_events,
-)
+from a2p_policy._tollfree.client import TollFreeVerificationClient
+from a2p_policy._tollfree.events import parse_verification_events
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
 from a2p_policy._usecases import UseCase
 from a2p_policy.storage.memory import MemoryStorage
 

@@ -29,9 +29,10 @@ from a2p_policy._errors import (
     InvalidPhoneNumber,
 )
 from a2p_policy._keywords import KeywordKind
-from a2p_policy._limits import RampSchedule
+from a2p_policy._limits.ramp import RampSchedule
 from a2p_policy._settings import LimitsSettings, TollFreeSettings
-from a2p_policy._tollfree import InMemoryTollFreeTransport, TollFreeVerificationClient
+from a2p_policy._tollfree.client import TollFreeVerificationClient
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
 from a2p_policy._usecases import UseCase
 from a2p_policy._validation import (
     CA_PROVINCE_CODES,

@@ -18,7 +18,7 @@ from a2p_policy._clock import ManualClock
 from a2p_policy._dnd import DndKind
 from a2p_policy._engine import PolicyEngine
 from a2p_policy._errors import InvalidArgument, InvalidPhoneNumber
-from a2p_policy._limits import HealthLevel
+from a2p_policy._limits.monitor import HealthLevel
 from a2p_policy.storage.memory import MemoryStorage
 
 

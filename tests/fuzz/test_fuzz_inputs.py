@@ -17,7 +17,7 @@ from tests.fuzz._hostile import ALLOWED_ERRORS, any_value, fuzz, hostile_text, w
 from twilio.request_validator import RequestValidator
 
 from a2p_policy import _phone as phone_module
-from a2p_policy._consent import ConsentRecord
+from a2p_policy._consent.record import ConsentRecord
 from a2p_policy._keywords import Certainty, KeywordKind, KeywordMatch, classify_inbound
 from a2p_policy._phone import is_toll_free, normalize_phone, recipient_timezones
 from a2p_policy._webhooks import (

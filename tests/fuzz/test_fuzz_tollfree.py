@@ -25,18 +25,22 @@ from tests.fuzz._hostile import (
 from a2p_policy._clock import ManualClock
 from a2p_policy._errors import A2PPolicyError
 from a2p_policy._findings import Finding
-from a2p_policy._tollfree import (
-    InMemoryTollFreeTransport,
-    TollFreeVerification,
-    TollFreeVerificationClient,
-    TollFreeVerificationRequest,
+from a2p_policy._tollfree.client import TollFreeVerificationClient
+from a2p_policy._tollfree.events import (
+    EVENT_PREFIX,
+    EVENT_TYPES,
     VerificationEvent,
     parse_verification_events,
-    precheck,
 )
-from a2p_policy._tollfree.events import EVENT_PREFIX, EVENT_TYPES
 from a2p_policy._tollfree.instants import EARLIEST_INSTANT, LATEST_INSTANT
-from a2p_policy._tollfree.models import UPDATABLE_FIELDS, validate_changes
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
+from a2p_policy._tollfree.models import (
+    UPDATABLE_FIELDS,
+    TollFreeVerification,
+    TollFreeVerificationRequest,
+    validate_changes,
+)
+from a2p_policy._tollfree.precheck import precheck
 from a2p_policy._tollfree.state import edit_window
 
 SID = "HH" + "0" * 31 + "1"

@@ -10,16 +10,9 @@ import pytest
 from tests._storage_params import BackendFactory, open_backend, storage_params
 
 from a2p_policy._clock import ManualClock
-from a2p_policy._limits import (
-    HealthLevel,
-    MonitorStatus,
-    QuietHours,
-    RampMode,
-    RampSchedule,
-    RampUpLimiter,
-    RateMonitor,
-    RateWindow,
-)
+from a2p_policy._limits.monitor import HealthLevel, MonitorStatus, RateMonitor, RateWindow
+from a2p_policy._limits.quiet_hours import QuietHours
+from a2p_policy._limits.ramp import RampMode, RampSchedule, RampUpLimiter
 from a2p_policy._usecases import UseCase
 from a2p_policy.storage.base import Storage
 

@@ -25,9 +25,9 @@ WORKER = textwrap.dedent(
     import json, random, sys
     from datetime import UTC, datetime
     from a2p_policy._clock import ManualClock
-    from a2p_policy._limits import (
-        HealthLevel, QuietHours, RampMode, RampSchedule, RampUpLimiter, RateMonitor,
-    )
+    from a2p_policy._limits.monitor import HealthLevel, RateMonitor
+    from a2p_policy._limits.quiet_hours import QuietHours
+    from a2p_policy._limits.ramp import RampMode, RampSchedule, RampUpLimiter
     from a2p_policy._usecases import UseCase
 
     uri, seed = sys.argv[1], int(sys.argv[2])

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from a2p_policy._clock import ManualClock
 from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument, StorageError
-from a2p_policy._limits import (
+from a2p_policy._limits.monitor import (
     HealthLevel,
     MonitorStatus,
     RateMonitor,

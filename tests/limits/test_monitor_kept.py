@@ -21,9 +21,15 @@ from hypothesis import strategies as st
 
 from a2p_policy import OutboundMessage, PolicyEngine
 from a2p_policy._clock import ManualClock
-from a2p_policy._consent import ConsentRecord
+from a2p_policy._consent.record import ConsentRecord
 from a2p_policy._errors import InvalidArgument
-from a2p_policy._limits import HealthLevel, MonitorStatus, RateMonitor, RateThresholds, RateWindow
+from a2p_policy._limits.monitor import (
+    HealthLevel,
+    MonitorStatus,
+    RateMonitor,
+    RateThresholds,
+    RateWindow,
+)
 from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.memory import MemoryStorage
 

@@ -12,13 +12,12 @@ from hypothesis import strategies as st
 
 from a2p_policy._clock import ManualClock
 from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument
-from a2p_policy._limits import (
+from a2p_policy._limits.quiet_hours import QuietHours, state_for_number
+from a2p_policy._limits.state_packs import (
     AREA_CODE_STATES,
     FEDERAL_TCPA,
     STATE_PACKS,
-    QuietHours,
     QuietHoursPack,
-    state_for_number,
 )
 from a2p_policy._usecases import TRANSACTIONAL_USE_CASES, UseCase
 from a2p_policy._validation import CA_PROVINCE_CODES, STATE_CODES

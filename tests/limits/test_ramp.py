@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from a2p_policy._clock import ManualClock
 from a2p_policy._errors import A2PPolicyError, ConfigurationError, InvalidArgument
-from a2p_policy._limits import (
+from a2p_policy._limits.ramp import (
     DEFAULT_DAILY_LIMITS,
     Grant,
     RampMode,

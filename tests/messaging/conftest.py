@@ -12,7 +12,8 @@ from tests.messaging._support import DAYTIME, make_engine
 
 from a2p_policy._clock import ManualClock
 from a2p_policy._engine import PolicyEngine
-from a2p_policy._messaging import InMemoryMessagingTransport, Messenger
+from a2p_policy._messaging.memory import InMemoryMessagingTransport
+from a2p_policy._messaging.messenger import Messenger
 from a2p_policy.storage.base import Storage
 
 _LOCAL = [p for p in storage_params() if p.id in ("memory", "sqlite")]

@@ -11,7 +11,8 @@ from tests._storage_params import BackendFactory
 from tests.messaging._support import ACCOUNT, TO, counted_sent, grant, make_engine, msg, phone, used
 
 from a2p_policy._dnd import DndKind
-from a2p_policy._messaging import InMemoryMessagingTransport, Messenger, SendState
+from a2p_policy._messaging.memory import InMemoryMessagingTransport
+from a2p_policy._messaging.messenger import Messenger, SendState
 from a2p_policy.storage.base import Storage
 from a2p_policy.storage.memory import MemoryStorage
 

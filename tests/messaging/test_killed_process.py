@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tests.messaging._support import ACCOUNT, grant, make_engine, msg, used
 
-from a2p_policy._messaging import InMemoryMessagingTransport, Messenger, SendState
+from a2p_policy._messaging.memory import InMemoryMessagingTransport
+from a2p_policy._messaging.messenger import Messenger, SendState
 from a2p_policy.storage.sqlite import SQLiteStorage
 
 _CHILD = textwrap.dedent(
@@ -19,7 +20,7 @@ _CHILD = textwrap.dedent(
     import os, sys
     sys.path[:0] = [{root!r}, {src!r}]
     from tests.messaging._support import grant, make_engine, msg
-    from a2p_policy._messaging import Messenger
+    from a2p_policy._messaging.messenger import Messenger
     from a2p_policy.storage.sqlite import SQLiteStorage
 
     class DiesMidSend:

@@ -26,7 +26,8 @@ from a2p_policy._engine import PolicyEngine
 from a2p_policy._errors import ConfigurationError, InvalidArgument
 from a2p_policy._keywords import KeywordKind
 from a2p_policy._messages import Decision, InboundResult, OutboundMessage
-from a2p_policy._messaging import InMemoryMessagingTransport, Messenger, SendState
+from a2p_policy._messaging.memory import InMemoryMessagingTransport
+from a2p_policy._messaging.messenger import Messenger, SendState
 from a2p_policy._usecases import UseCase
 from a2p_policy.storage.base import Storage
 

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.messaging._support import ACCOUNT, counted_sent, grant, make_engine, msg, phone, used
 
-from a2p_policy._messaging import InMemoryMessagingTransport, Messenger, SendState, TransportError
+from a2p_policy._messaging.memory import InMemoryMessagingTransport
+from a2p_policy._messaging.messenger import Messenger, SendState
+from a2p_policy._messaging.transport import TransportError
 from a2p_policy.storage.memory import MemoryStorage
 
 #: None: accepted; an int: refused with that code (0: connection lost).

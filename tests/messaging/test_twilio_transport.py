@@ -17,7 +17,7 @@ from twilio.rest import Client
 from a2p_policy import TransportError, TwilioMessagingTransport
 from a2p_policy._codes.models import DndAction
 from a2p_policy._errors import InvalidArgument
-from a2p_policy._messaging import MessageTransport
+from a2p_policy._messaging.transport import MessageTransport
 
 ACCOUNT_SID = "AC" + "0" * 32
 SID = "SM" + "1" * 32

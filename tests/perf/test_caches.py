@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 from a2p_policy import _engine as engine_mod
 from a2p_policy import _phone as phone_mod
 from a2p_policy._clock import ManualClock
-from a2p_policy._consent import ConsentRecord
 from a2p_policy._consent import ledger as ledger_mod
+from a2p_policy._consent.record import ConsentRecord
 from a2p_policy._engine import _CONTENT_CACHE_SIZE, PolicyEngine
 from a2p_policy._errors import InvalidArgument, InvalidPhoneNumber, StorageError
-from a2p_policy._limits import QuietHours, RampSchedule, RampUpLimiter
 from a2p_policy._limits._common import next_local_midnight
+from a2p_policy._limits.quiet_hours import QuietHours
+from a2p_policy._limits.ramp import RampSchedule, RampUpLimiter
 from a2p_policy._messages import OutboundMessage
 from a2p_policy._usecases import OptInMethod, UseCase
 from a2p_policy.storage.base import MAX_KEY_LENGTH, check_items, check_keys
@@ -369,7 +370,7 @@ def test_decision_state_decoding_equals_full_decoding(
     """The state-only decoding behind ``states()`` (issue 13, item 4: a
     larger cache of states alone) gives the state the full decoding gives,
     entry by entry, and the ledger answers the same through both."""
-    from a2p_policy._consent import ConsentLedger
+    from a2p_policy._consent.ledger import ConsentLedger
 
     store = MemoryStorage()
     ledger = ConsentLedger(storage=store, clock=ManualClock(datetime(2030, 6, 1, tzinfo=UTC)))

@@ -27,7 +27,7 @@ from a2p_policy import (
 )
 from a2p_policy._errors import MissingAccount
 from a2p_policy._settings import TollFreeSettings
-from a2p_policy._tollfree import InMemoryTollFreeTransport
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
 from a2p_policy._tollfree.precheck import precheck
 from a2p_policy._usecases import OptInMethod
 from a2p_policy.storage.memory import MemoryStorage

@@ -30,7 +30,7 @@ from a2p_policy import (
 )
 from a2p_policy._compose.segments import GSM7_BASIC, GSM7_EXTENSION
 from a2p_policy._keywords import Certainty
-from a2p_policy._tollfree import InMemoryTollFreeTransport
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
 from a2p_policy._tollfree.precheck import precheck
 from a2p_policy._usecases import TRANSACTIONAL_USE_CASES, OptInMethod
 from a2p_policy.storage.memory import MemoryStorage

@@ -21,11 +21,9 @@ from twilio.rest import Client
 
 from a2p_policy._clock import ManualClock
 from a2p_policy._errors import TollFreeApiError
-from a2p_policy._tollfree import (
-    InMemoryTollFreeTransport,
-    TollFreeTransport,
-    TwilioTollFreeTransport,
-)
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
+from a2p_policy._tollfree.transport import TollFreeTransport
+from a2p_policy._tollfree.twilio_transport import TwilioTollFreeTransport
 from a2p_policy.storage.memory import MemoryStorage
 
 BASE = "https://messaging.twilio.com/v1/Tollfree/Verifications"

@@ -16,15 +16,14 @@ from hypothesis import strategies as st
 from a2p_policy._clock import ManualClock
 from a2p_policy._errors import InvalidArgument, InvalidTransition, TollFreeApiError
 from a2p_policy._findings import Severity
-from a2p_policy._tollfree import (
-    InMemoryTollFreeTransport,
+from a2p_policy._tollfree.client import (
     PrecheckFailed,
     TollFreeVerificationClient,
-    TrafficState,
-    VerificationStatus,
     VerificationTimeout,
-    parse_verification_events,
 )
+from a2p_policy._tollfree.events import parse_verification_events
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
+from a2p_policy._tollfree.models import TrafficState, VerificationStatus
 from a2p_policy._tollfree.state import STATUS_RANK
 from a2p_policy.storage.memory import MemoryStorage
 

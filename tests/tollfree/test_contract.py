@@ -11,7 +11,7 @@ import pytest
 
 from a2p_policy._clock import ManualClock
 from a2p_policy._errors import InvalidTransition, TollFreeApiError
-from a2p_policy._tollfree import TrafficState, VerificationStatus
+from a2p_policy._tollfree.models import TrafficState, VerificationStatus
 
 
 def _status(exc: pytest.ExceptionInfo[TollFreeApiError]) -> int:

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from a2p_policy._errors import InvalidArgument
-from a2p_policy._tollfree import VerificationStatus, parse_verification_events
+from a2p_policy._tollfree.events import parse_verification_events
+from a2p_policy._tollfree.models import VerificationStatus
 
 P = "com.twilio.messaging.compliance.toll-free-verification."
 

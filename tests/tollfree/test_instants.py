@@ -19,20 +19,16 @@ from pydantic import ValidationError
 
 from a2p_policy._clock import ManualClock
 from a2p_policy._errors import InvalidArgument, StorageError
-from a2p_policy._tollfree import (
-    InMemoryTollFreeTransport,
-    TollFreeVerification,
-    TollFreeVerificationClient,
-    VerificationStatus,
-    parse_verification_events,
-)
+from a2p_policy._tollfree.client import TollFreeVerificationClient
+from a2p_policy._tollfree.events import parse_verification_events
 from a2p_policy._tollfree.instants import (
     EARLIEST_INSTANT,
     LATEST_INSTANT,
     check_instant,
     from_epoch_millis,
 )
-from a2p_policy._tollfree.models import EDIT_WINDOW
+from a2p_policy._tollfree.memory_transport import InMemoryTollFreeTransport
+from a2p_policy._tollfree.models import EDIT_WINDOW, TollFreeVerification, VerificationStatus
 from a2p_policy._tollfree.state import EditWindow, check_edit, edit_window
 from a2p_policy.storage.base import make_key
 from a2p_policy.storage.memory import MemoryStorage

@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from a2p_policy._errors import InvalidArgument, InvalidTransition
-from a2p_policy._tollfree import (
+from a2p_policy._tollfree.models import (
+    MESSAGE_VOLUMES,
     TollFreeVerification,
     TollFreeVerificationRequest,
     TrafficState,
     VerificationStatus,
+    validate_changes,
 )
-from a2p_policy._tollfree.models import MESSAGE_VOLUMES, validate_changes
 from a2p_policy._tollfree.state import (
     TRANSITIONS,
     EditWindow,

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from a2p_policy._errors import InvalidArgument
 from a2p_policy._findings import Finding, Severity
-from a2p_policy._tollfree import TollFreeVerificationRequest, precheck
+from a2p_policy._tollfree.models import TollFreeVerificationRequest
+from a2p_policy._tollfree.precheck import precheck
 
 
 def check(tfx: SimpleNamespace, **overrides: Any) -> list[Finding]:

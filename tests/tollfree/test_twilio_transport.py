@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from a2p_policy._errors import InvalidArgument, TollFreeApiError
-from a2p_policy._tollfree import (
+from a2p_policy._tollfree.models import (
     TollFreeVerificationRequest,
     TrafficState,
-    TwilioTollFreeTransport,
     VerificationStatus,
 )
+from a2p_policy._tollfree.twilio_transport import TwilioTollFreeTransport
 
 Make = Callable[..., tuple[TwilioTollFreeTransport, Any]]
 HH = "HH" + "a" * 32

@@ -7,22 +7,3 @@ codes and solutions" and the HTTP error table),
 sources.md [tfv-rejections], and Twilio's error
 dictionary. See :mod:`a2p_policy._codes.tables`.
 """
-
-from a2p_policy._codes.classifier import ErrorCodeClassifier, parse_code
-from a2p_policy._codes.models import (
-    DndAction,
-    ErrorCategory,
-    ErrorInfo,
-    HttpErrorInfo,
-    RejectionInfo,
-)
-
-__all__ = [
-    "DndAction",
-    "ErrorCategory",
-    "ErrorCodeClassifier",
-    "ErrorInfo",
-    "HttpErrorInfo",
-    "RejectionInfo",
-    "parse_code",
-]

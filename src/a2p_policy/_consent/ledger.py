@@ -55,7 +55,7 @@ from typing import Any, Final
 import attrs
 from pydantic import ValidationError
 
-from a2p_policy._clock import Clock, SystemClock, ensure_aware
+from a2p_policy._clock import Clock, clock_or_system, ensure_aware
 from a2p_policy._consent.record import (
     PROOF_ELEMENTS,
     ConsentRecord,
@@ -658,14 +658,13 @@ class ConsentLedger:
         *,
         scope: ConsentScope = ConsentScope.BRAND,
     ) -> None:
-        if clock is not None and not isinstance(clock, Clock):
-            raise InvalidArgument(f"clock must be a Clock, got {type(clock).__name__}")
+        clock = clock_or_system(clock)
         if not isinstance(scope, ConsentScope):
             raise InvalidArgument(
                 f"scope must be ConsentScope.ACCOUNT or ConsentScope.BRAND, got {scope!r}"
             )
         self._storage = resolve_storage(storage)
-        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._clock: Clock = clock
         self._scope = scope
 
     @property

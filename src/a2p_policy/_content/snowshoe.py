@@ -26,7 +26,7 @@ import unicodedata
 from datetime import timedelta
 from typing import Final
 
-from a2p_policy._clock import Clock, SystemClock, ensure_aware
+from a2p_policy._clock import Clock, clock_or_system, ensure_aware
 from a2p_policy._content.normalize import normalize_text
 from a2p_policy._errors import ConfigurationError, InvalidArgument, InvalidPhoneNumber
 from a2p_policy._findings import Finding, Severity
@@ -131,14 +131,13 @@ class SnowshoeDetector:
                 raise ConfigurationError(f"{name} must be an int >= {low}, got {value!r}")
         if not isinstance(severity, Severity):
             raise ConfigurationError("severity must be a Severity")
-        if clock is not None and not isinstance(clock, Clock):
-            raise ConfigurationError("clock must be a Clock (an object with now())")
+        clock = clock_or_system(clock)
         self.window = window
         self.max_senders = max_senders
         self.min_words = min_words
         self.severity = severity
         self.storage = resolve_storage(storage)
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock
 
     def observe(self, sender: str, text: str, *, scope: str | None = None) -> Finding | None:
         """Record that ``sender`` sent ``text``; a finding when it is snowshoeing."""

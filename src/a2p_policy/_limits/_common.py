@@ -11,15 +11,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from a2p_policy._clock import Clock, ensure_aware
 from a2p_policy._errors import ConfigurationError, InvalidArgument
 from a2p_policy._validation import MAX_ACCOUNT_LENGTH
 from a2p_policy._validation import check_account as _check_account
 
 # The one key escaping function of the library (re-exported here).
-from a2p_policy.storage.base import key_part
+from a2p_policy.storage.base import key_part, make_key
 
 __all__ = [
     "MAX_ACCOUNT_LENGTH",
+    "AccountKeyed",
     "check_account",
     "check_count",
     "key_part",
@@ -65,3 +67,18 @@ def next_local_midnight(now: datetime, zone: ZoneInfo) -> datetime:
     """The next local midnight in ``zone`` after ``now``, as an aware UTC datetime."""
     local_day = now.astimezone(zone).date()
     return local_midnight_utc(local_day + timedelta(days=1), zone)
+
+
+class AccountKeyed:
+    """What the ramp and the monitor share: their keys (under their prefix,
+    the account always a separate escaped part) and the clock's time,
+    checked aware."""
+
+    _prefix: str
+    clock: Clock
+
+    def _key(self, kind: str, account: str, *rest: str) -> str:
+        return make_key(self._prefix, kind, account, *rest)
+
+    def _now(self) -> datetime:
+        return ensure_aware(self.clock.now(), "clock.now()")

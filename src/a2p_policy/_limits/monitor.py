@@ -38,12 +38,12 @@ from typing import Any
 
 import attrs
 
-from a2p_policy._clock import Clock, SystemClock, ensure_aware
+from a2p_policy._clock import Clock, clock_or_system, ensure_aware
 from a2p_policy._errors import ConfigurationError, InvalidArgument, StorageError
-from a2p_policy._limits._common import check_account, check_count
+from a2p_policy._limits._common import AccountKeyed, check_account, check_count
 from a2p_policy._recent import Recent, keyed_by_period
 from a2p_policy._retry import CONFLICT, until_settled
-from a2p_policy.storage.base import Storage, make_key
+from a2p_policy.storage.base import Storage
 from a2p_policy.storage.uri import resolve_storage
 
 __all__ = [
@@ -434,7 +434,7 @@ def _kind_name(kind: object) -> str:
     )
 
 
-class RateMonitor:
+class RateMonitor(AccountKeyed):
     """Counts sends, outcomes and opt-outs per account and judges the rates."""
 
     def __init__(
@@ -458,8 +458,7 @@ class RateMonitor:
             window = RateWindow.utc_day()
         if not isinstance(window, RateWindow):
             raise ConfigurationError(f"window must be a RateWindow, got {type(window).__name__}")
-        if clock is not None and not isinstance(clock, Clock):
-            raise ConfigurationError(f"clock must be a Clock, got {type(clock).__name__}")
+        clock = clock_or_system(clock)
         try:
             check_count(min_volume, "min_volume", minimum=1)
         except InvalidArgument as exc:
@@ -473,7 +472,7 @@ class RateMonitor:
         self.min_volume = min_volume
         self.exempt_kinds = frozenset(_kind_name(k) for k in exempt_kinds)
         self.storage = resolve_storage(storage)
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock
         self._prefix = prefix
         self._subscribers: list[Subscriber] = []
         self._sub_lock = threading.Lock()
@@ -492,13 +491,6 @@ class RateMonitor:
 
     def __repr__(self) -> str:
         return f"RateMonitor({self.thresholds.name}, storage={self.storage!r})"
-
-    # ------------------------------------------------------------ keys
-    def _key(self, kind: str, account: str, *rest: str) -> str:
-        return make_key(self._prefix, kind, account, *rest)
-
-    def _now(self) -> datetime:
-        return ensure_aware(self.clock.now(), "clock.now()")
 
     def _check_account(self, account: str) -> None:
         """:func:`check_account`, remembered for the accounts seen."""
@@ -639,7 +631,7 @@ class RateMonitor:
             return True
         if not self._classifier_loaded:
             try:
-                from a2p_policy._codes import ErrorCodeClassifier
+                from a2p_policy._codes.classifier import ErrorCodeClassifier
 
                 self._classifier = ErrorCodeClassifier()
             except ImportError:  # pragma: no cover - codes package absent

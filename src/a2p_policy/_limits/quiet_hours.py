@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from a2p_policy._clock import Clock, SystemClock, ensure_aware
+from a2p_policy._clock import Clock, clock_or_system, ensure_aware
 from a2p_policy._errors import ConfigurationError, InvalidArgument, StorageError
 from a2p_policy._limits._common import load_zone
 from a2p_policy._limits.state_packs import (
@@ -163,14 +163,13 @@ class QuietHours:
             raise ConfigurationError("horizon_days must be an int")
         if not 1 <= horizon_days <= 366:
             raise ConfigurationError("horizon_days must be between 1 and 366")
-        if clock is not None and not isinstance(clock, Clock):
-            raise ConfigurationError(f"clock must be a Clock, got {type(clock).__name__}")
+        clock = clock_or_system(clock)
         self.packs: Mapping[str, QuietHoursPack] = pack_map
         self.federal = federal
         self.exempt_use_cases = exempt
         self.horizon_days = horizon_days
         self.storage = resolve_storage(storage)
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock
         self._prefix = prefix if isinstance(prefix, str) and prefix else "quiet"
         self._facts: Recent[
             tuple[object, ...],

@@ -49,10 +49,11 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from a2p_policy._clock import Clock, SystemClock, ensure_aware
+from a2p_policy._clock import Clock, clock_or_system, ensure_aware
 from a2p_policy._errors import ConfigurationError, StorageError
 from a2p_policy._limits._common import (
     MAX_ACCOUNT_LENGTH,
+    AccountKeyed,
     check_account,
     check_count,
     load_zone,
@@ -61,7 +62,7 @@ from a2p_policy._limits._common import (
 )
 from a2p_policy._recent import Recent, keyed_by_period
 from a2p_policy._retry import CONFLICT, _Conflict, until_settled
-from a2p_policy.storage.base import CommitPlan, Reservation, Storage, make_key
+from a2p_policy.storage.base import CommitPlan, Reservation, Storage
 from a2p_policy.storage.uri import resolve_storage
 
 __all__ = [
@@ -246,7 +247,7 @@ class _LevelState:
         return cls(level, None if ws is None else float(ws), None if ru is None else float(ru))
 
 
-class RampUpLimiter:
+class RampUpLimiter(AccountKeyed):
     """Per-account daily sending limits along a :class:`RampSchedule`.
 
     All state lives in ``storage`` (shared by every process that uses the
@@ -271,13 +272,12 @@ class RampUpLimiter:
             raise ConfigurationError(
                 f"schedule must be a RampSchedule, got {type(schedule).__name__}"
             )
-        if clock is not None and not isinstance(clock, Clock):
-            raise ConfigurationError(f"clock must be a Clock, got {type(clock).__name__}")
+        clock = clock_or_system(clock)
         if not isinstance(prefix, str) or not prefix:
             raise ConfigurationError("prefix must be a non-empty str")
         self.schedule = schedule
         self.storage = resolve_storage(storage)
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = clock
         self._prefix = prefix
         self._day_cache: tuple[datetime, datetime, date, str] | None = None
         # The (start, override) values last seen per account: a reservation
@@ -291,13 +291,6 @@ class RampUpLimiter:
 
     def __repr__(self) -> str:
         return f"RampUpLimiter({self.schedule!r}, storage={self.storage!r})"
-
-    # ------------------------------------------------------------ keys
-    def _key(self, kind: str, account: str, *rest: str) -> str:
-        return make_key(self._prefix, kind, account, *rest)
-
-    def _now(self) -> datetime:
-        return ensure_aware(self.clock.now(), "clock.now()")
 
     # ------------------------------------------------------------ public API
     def record_success(self, account: str) -> None:

@@ -22,10 +22,10 @@ from datetime import datetime
 
 import attrs
 
-from a2p_policy._clock import Clock, SystemClock, ensure_aware
-from a2p_policy._codes import ErrorCodeClassifier
+from a2p_policy._clock import Clock, clock_or_system, ensure_aware
+from a2p_policy._codes.classifier import ErrorCodeClassifier
 from a2p_policy._codes.models import ErrorCategory
-from a2p_policy._errors import ConfigurationError, InvalidArgument
+from a2p_policy._errors import InvalidArgument
 from a2p_policy._messaging.transport import SentMessage, TransportError, check_send_arguments
 
 __all__ = ["InMemoryMessagingTransport", "OutgoingRecord"]
@@ -68,9 +68,8 @@ class InMemoryMessagingTransport:
     """
 
     def __init__(self, *, clock: Clock | None = None, account_sid: str | None = None) -> None:
-        if clock is not None and not isinstance(clock, Clock):
-            raise ConfigurationError(f"clock must be a Clock, got {type(clock).__name__}")
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        clock = clock_or_system(clock)
+        self.clock: Clock = clock
         self.account_sid = account_sid or "AC" + "0" * 32
         self._lock = threading.Lock()
         self._sent: list[OutgoingRecord] = []

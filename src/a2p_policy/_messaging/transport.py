@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from a2p_policy._codes import ErrorCodeClassifier
+from a2p_policy._codes.classifier import ErrorCodeClassifier
 from a2p_policy._codes.models import DndAction, ErrorInfo
 from a2p_policy._errors import A2PPolicyError, InvalidArgument
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from a2p_policy._clock import Clock, SystemClock
+from a2p_policy._clock import Clock, clock_or_system
 from a2p_policy._errors import A2PPolicyError, InvalidArgument, StorageError, TollFreeApiError
 from a2p_policy._findings import Finding, Severity
 from a2p_policy._retry import CONFLICT, _Conflict, until_settled
@@ -118,8 +118,7 @@ class TollFreeVerificationClient:
                 raise InvalidArgument(
                     f"transport must implement TollFreeTransport (missing {method}())"
                 )
-        if clock is not None and not callable(getattr(clock, "now", None)):
-            raise InvalidArgument("clock must be a Clock (an object with now())")
+        clock = clock_or_system(clock)
         if isinstance(isv_names, str):
             isv_names = (isv_names,)
         names = tuple(isv_names)
@@ -128,7 +127,7 @@ class TollFreeVerificationClient:
         if not isinstance(namespace, str) or not namespace or ":" in namespace:
             raise InvalidArgument("namespace must be a non-empty string without ':'")
         self._transport = transport
-        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._clock: Clock = clock
         self._storage = resolve_storage(storage)
         self._isv_names = names
         self._block = bool(block_on_precheck)

@@ -33,7 +33,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from a2p_policy._clock import Clock, SystemClock
+from a2p_policy._clock import Clock, clock_or_system
 from a2p_policy._errors import InvalidArgument, TollFreeApiError
 from a2p_policy._phone import is_toll_free, normalize_phone
 from a2p_policy._tollfree.events import EVENT_PREFIX
@@ -118,7 +118,7 @@ class InMemoryTollFreeTransport(ListingTransport):
         namespace: str = "tfvfake",
     ) -> None:
         self._storage = resolve_storage(storage)
-        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._clock: Clock = clock_or_system(clock)
         if not isinstance(account_sid, str) or not account_sid:
             raise InvalidArgument("account_sid must be a non-empty string")
         self._account_sid = account_sid
@@ -329,7 +329,7 @@ class InMemoryTollFreeTransport(ListingTransport):
             raise InvalidArgument("edit_allowed must be a bool or None")
         if edit_allowed is None:
             edit_allowed = all(is_resubmittable(c, None) for c in code_list)
-        from a2p_policy._codes import ErrorCodeClassifier
+        from a2p_policy._codes.classifier import ErrorCodeClassifier
 
         classifier = ErrorCodeClassifier()
         reasons = [

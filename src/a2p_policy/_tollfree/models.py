@@ -46,7 +46,7 @@ from pydantic import (
     model_validator,
 )
 
-from a2p_policy._codes import ErrorCodeClassifier
+from a2p_policy._codes.classifier import ErrorCodeClassifier
 from a2p_policy._errors import InvalidArgument, InvalidPhoneNumber
 from a2p_policy._phone import normalize_phone
 from a2p_policy._tollfree.instants import check_instant, from_epoch_millis

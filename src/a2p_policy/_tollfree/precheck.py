@@ -798,7 +798,7 @@ def _content_fix(code: int | None) -> str:
 
 
 def _lint(text: str, brand: str | None) -> list[Finding]:
-    from a2p_policy._content import ContentLinter
+    from a2p_policy._content.linter import ContentLinter
 
     # Only the SHAFT, disallowed and URL findings are kept (see the caller):
     # the brand only helps the linter; a name too long for its brand

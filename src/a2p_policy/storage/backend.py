@@ -63,7 +63,9 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "StorageBackend",
+    "add_to_count",
     "check_plan",
+    "count_overflow",
     "stale",
     "stored_count",
     "stored_counter",
@@ -91,6 +93,21 @@ def stored_count(key: str, field: object, raw: object) -> int:
     if value is None or not INT64_MIN <= value <= INT64_MAX or not isinstance(field, str):
         raise StorageError(f"malformed count stored at {key!r} field {_show(field)}: {_show(raw)}")
     return value
+
+
+def count_overflow(key: str, field: str) -> InvalidArgument:
+    """The error for a hash field that would leave the signed 64-bit range."""
+    return InvalidArgument(f"hash field {field!r} of {key!r} would leave the 64-bit range")
+
+
+def add_to_count(current: dict[str, int], key: str, field: str, delta: int) -> None:
+    """Add ``delta`` to ``current[field]`` (missing: 0) in place; a sum
+    outside the signed 64-bit range raises :func:`count_overflow` and leaves
+    ``current`` as it was."""
+    value = current.get(field, 0) + delta
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise count_overflow(key, field)
+    current[field] = value
 
 
 def _as_int(raw: object) -> int | None:

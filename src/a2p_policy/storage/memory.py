@@ -24,8 +24,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Final
 
-from a2p_policy._errors import InvalidArgument
-from a2p_policy.storage.backend import INT64_MAX, INT64_MIN, StorageBackend
+from a2p_policy.storage.backend import StorageBackend, add_to_count
 from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot, touch_ttl
 
 __all__ = ["MemoryStorage"]
@@ -158,12 +157,7 @@ class MemoryStorage(StorageBackend):
                 return dict(self._hashes.get(key, {}))
             current = dict(self._hashes.get(key, {}))
             for field, delta in items:
-                value = current.get(field, 0) + delta
-                if not INT64_MIN <= value <= INT64_MAX:
-                    raise InvalidArgument(
-                        f"hash field {field!r} of {key!r} would leave the 64-bit range"
-                    )
-                current[field] = value
+                add_to_count(current, key, field, delta)
             self._hashes[key] = current
             self._expire(key, ttl)
             return dict(current)
@@ -352,12 +346,7 @@ class MemoryStorage(StorageBackend):
                 hashes[key] = (dict(self._hashes.get(key, {})), False)
             if delta:
                 fields = hashes[key][0]
-                total = fields.get(field, 0) + delta
-                if not INT64_MIN <= total <= INT64_MAX:
-                    raise InvalidArgument(
-                        f"hash field {field!r} of {key!r} would leave the 64-bit range"
-                    )
-                fields[field] = total
+                add_to_count(fields, key, field, delta)
                 hashes[key] = (fields, True)
         return hashes
 

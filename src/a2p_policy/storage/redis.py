@@ -85,7 +85,7 @@ from a2p_policy._errors import (
     StorageError,
     StorageUnavailable,
 )
-from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
+from a2p_policy.storage.backend import StorageBackend, count_overflow, stored_count, stored_counter
 from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot
 from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
@@ -585,7 +585,7 @@ def _commit_error(exc: A2PPolicyError, plan: CommitPlan) -> A2PPolicyError | Non
     key, field, _, _ = plan.counts[int(found.group(2)) - 1]
     if found.group(1) == "A2P_MALFORMED":
         return StorageError(f"malformed count stored at {key!r} field {field!r} (during commit)")
-    return InvalidArgument(f"hash field {field!r} of {key!r} would leave the 64-bit range")
+    return count_overflow(key, field)
 
 
 def _first(*groups: list[str]) -> str | None:

@@ -58,7 +58,13 @@ from a2p_policy._errors import (
     StorageError,
     StorageUnavailable,
 )
-from a2p_policy.storage.backend import StorageBackend, stale, stored_count, stored_counter
+from a2p_policy.storage.backend import (
+    StorageBackend,
+    add_to_count,
+    stale,
+    stored_count,
+    stored_counter,
+)
 from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot, touch_ttl
 from a2p_policy.storage.uri import redact_uri, split_uri
 
@@ -439,12 +445,7 @@ class SQLiteStorage(StorageBackend):
         if not items:
             return current  # nothing to add creates nothing, as in every backend
         for field, delta in items:
-            value = current.get(field, 0) + delta
-            if not _INT64_MIN <= value <= _INT64_MAX:
-                raise InvalidArgument(
-                    f"hash field {field!r} of {key!r} would leave the 64-bit range"
-                )
-            current[field] = value
+            add_to_count(current, key, field, delta)
         conn.executemany(
             "INSERT INTO hashes (key, field, value) VALUES (?, ?, ?) "
             "ON CONFLICT (key, field) DO UPDATE SET value = excluded.value",

@@ -47,33 +47,6 @@ if TYPE_CHECKING:
         tollfree_requests,
     )
 
-_HELPERS = (
-    "TEST_ACCOUNT_SID",
-    "TEST_AUTH_TOKEN",
-    "approve_tollfree",
-    "example_tollfree_request",
-    "grant_consent",
-    "inbound_form",
-    "sign_twilio_request",
-    "status_form",
-)
-_STRATEGIES = (
-    "brands",
-    "consent_records",
-    "inbound_bodies",
-    "message_bodies",
-    "notification_bodies",
-    "outbound_messages",
-    "phone_number_formats",
-    "phone_numbers",
-    "raw_phone_numbers",
-    "tollfree_requests",
-)
-_WHERE = dict.fromkeys(_HELPERS, "a2p_policy.testing._helpers") | dict.fromkeys(
-    _STRATEGIES, "a2p_policy.testing.strategies"
-)
-_WHERE["StorageContract"] = "a2p_policy.testing.contract"  # the storage contract suite
-
 __all__ = [
     "TEST_ACCOUNT_SID",
     "TEST_AUTH_TOKEN",
@@ -96,14 +69,24 @@ __all__ = [
     "tollfree_requests",
 ]
 
+#: Where the names of ``__all__`` live, searched in this order on first use:
+#: the helpers need neither hypothesis nor pytest, the strategies need
+#: hypothesis, the contract suite pytest and hypothesis.
+_MODULES = (
+    "a2p_policy.testing._helpers",
+    "a2p_policy.testing.strategies",
+    "a2p_policy.testing.contract",
+)
+
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'a2p_policy.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    if name in __all__:
+        for module in _MODULES:
+            found = vars(importlib.import_module(module))
+            if name in found:
+                globals()[name] = found[name]
+                return found[name]
+    raise AttributeError(f"module 'a2p_policy.testing' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -107,6 +107,8 @@ def clock_or_system(clock: object) -> Clock:
     ``AttributeError`` at the first decision)."""
     if clock is None:
         return SystemClock()
+    if isinstance(clock, SystemClock | ManualClock):
+        return clock  # the library's own (a protocol check is slower)
     if not isinstance(clock, Clock):
         raise ConfigurationError(
             f"clock must have a now() method (a Clock), got {type(clock).__name__}"

@@ -30,7 +30,11 @@ from a2p_policy._content.snowshoe import SnowshoeDetector
 from a2p_policy._dnd import DndManager
 from a2p_policy._errors import ConfigurationError, InvalidArgument
 from a2p_policy._findings import Finding, Severity
-from a2p_policy._keywords import KeywordClassifier, KeywordConfig
+from a2p_policy._keywords import (
+    KeywordConfig,
+    shared_classifier,
+    shared_toll_free_classifier,
+)
 from a2p_policy._limits.monitor import RateMonitor, RateThresholds
 from a2p_policy._limits.quiet_hours import QuietHours
 from a2p_policy._limits.ramp import RampUpLimiter
@@ -145,9 +149,9 @@ class PolicyEngine:
         )
         self.linter = con.linter if con.linter is not None else ContentLinter()
         base = inb.keywords if inb.keywords is not None else KeywordConfig.default()
-        self.keywords = KeywordClassifier(base)
+        self.keywords = shared_classifier(base)
         # Toll-free senders (carrier-handled STOP): only START/UNSTOP re-subscribe.
-        self.tollfree_keywords = KeywordClassifier(base.for_toll_free())
+        self.tollfree_keywords = shared_toll_free_classifier(base)
         tf = self.tollfree_settings
         self.tollfree: VerificationLookup | None = tf.client
         self.tollfree_gate = TollFreeGate(tf.client, tf.numbers) if tf.client is not None else None

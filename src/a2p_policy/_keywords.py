@@ -58,6 +58,7 @@ keyword, so a non-exact opt-in is at most POSSIBLE.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -552,8 +553,9 @@ class KeywordConfig:
 
     @classmethod
     def default(cls) -> KeywordConfig:
-        """The sources.md: keywords keyword sets and reasonable-means phrases."""
-        return cls()
+        """The sources.md: keywords keyword sets and reasonable-means phrases
+        (one shared instance per class: configurations are immutable)."""
+        return _default_config(cls)
 
     @classmethod
     def toll_free(cls) -> KeywordConfig:
@@ -1013,7 +1015,32 @@ def _sort_key(match: KeywordMatch) -> tuple[int, int, int]:
     return (opt_out_first, -rank, -_KIND_PRIORITY[match.kind])
 
 
-_DEFAULT = KeywordClassifier(KeywordConfig())
+_DEFAULT_CONFIGS: dict[type[KeywordConfig], KeywordConfig] = {}
+
+
+def _default_config(cls: type[KeywordConfig]) -> KeywordConfig:
+    found = _DEFAULT_CONFIGS.get(cls)
+    if found is None:  # two threads may both build one: they are equal
+        found = _DEFAULT_CONFIGS.setdefault(cls, cls())
+    return found
+
+
+@functools.lru_cache(maxsize=32)
+def shared_classifier(config: KeywordConfig) -> KeywordClassifier:
+    """One compiled classifier per configuration and process (classifiers
+    are immutable; compiling one takes about a millisecond, and an
+    application may build an engine per tenant or per request). With
+    ``toll_free=True`` through :func:`shared_toll_free_classifier`."""
+    return KeywordClassifier(config)
+
+
+@functools.lru_cache(maxsize=32)
+def shared_toll_free_classifier(config: KeywordConfig) -> KeywordClassifier:
+    """:func:`shared_classifier` of ``config.for_toll_free()``."""
+    return shared_classifier(config.for_toll_free())
+
+
+_DEFAULT = shared_classifier(KeywordConfig())
 
 
 def classify_inbound(body: str) -> KeywordMatch:

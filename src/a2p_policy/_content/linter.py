@@ -327,6 +327,65 @@ class _Compiled:
     near: tuple[_NearRule, ...] = ()
 
 
+@attrs.frozen(slots=True)
+class _Tables:
+    """What a configuration compiles to (immutable, shared by every linter
+    with the same disabled rules and extra terms)."""
+
+    shorteners: frozenset[str]
+    compiled: tuple[_Compiled, ...]
+    #: Any term of any enabled category (a prefilter for the category loop).
+    any_term: re.Pattern[str] | None
+    #: Every category's patterns, tried in turn (the other prefilter). Each is
+    #: compiled literal-first, so a search skips to its first letters.
+    any_pattern: tuple[re.Pattern[str], ...]
+    #: The words that filter-evasion spelling is watched for.
+    watch: frozenset[str]
+
+
+@functools.lru_cache(maxsize=64)
+def _tables(
+    disabled: frozenset[str], extra_items: tuple[tuple[str, tuple[str, ...]], ...]
+) -> _Tables:
+    """Compile a configuration once per process: building the tables takes
+    milliseconds, and an application builds an engine (hence a linter) per
+    tenant or per request, the pre-submission check one per call."""
+    extra = dict(extra_items)
+    categories = [*CATEGORIES.values(), COLD_OUTREACH]
+    compiled = tuple(
+        _Compiled(
+            c,
+            compile_terms((*c.terms, *extra.get(c.rule, ()))),
+            compile_terms(c.exceptions),
+            tuple(re.compile(literal_first(p)) for p in c.patterns),
+            _term_heads((*c.terms, *extra.get(c.rule, ()))),
+            tuple(_NearRule.of(n) for n in c.near),
+        )
+        for c in categories
+        if c.rule not in disabled
+    )
+    any_term = compile_terms(
+        t
+        for c in categories
+        if c.rule not in disabled
+        for t in (*c.terms, *extra.get(c.rule, ()), *(p for n in c.near for p in n.these))
+    )
+    watch = set(EVASION_WATCHWORDS)
+    for c in categories:
+        for term in (*c.terms, *extra.get(c.rule, ())):
+            key = term_key(term)
+            if key and " " not in key and "." not in key and len(key) >= 3:
+                watch.add(key)
+    return _Tables(
+        shorteners=URL_SHORTENERS
+        | frozenset(t.strip().lower().removeprefix("www.") for t in extra.get("url.shortener", ())),
+        compiled=compiled,
+        any_term=any_term,
+        any_pattern=tuple(p for c in compiled for p in c.patterns),
+        watch=frozenset(watch),
+    )
+
+
 _HEAD_LEN: Final = 3
 _TOKEN: Final = re.compile(r"\w+")
 
@@ -375,7 +434,7 @@ class ContentLinter:
     how many distinct results to keep (0 disables the cache).
     """
 
-    def __init__(  # noqa: PLR0912  # validates each option in turn
+    def __init__(  # validates each option in turn
         self,
         *,
         disabled_rules: Iterable[str] = (),
@@ -411,39 +470,12 @@ class ContentLinter:
                 raise ConfigurationError(f"severity for {rule!r} must be a Severity")
             self._severity[rule] = severity
         extra = self._check_extra(extra_terms)
-        self._shorteners = URL_SHORTENERS | frozenset(
-            t.strip().lower().removeprefix("www.") for t in extra.get("url.shortener", ())
-        )
-        categories = [*CATEGORIES.values(), COLD_OUTREACH]
-        self._compiled = tuple(
-            _Compiled(
-                c,
-                compile_terms((*c.terms, *extra.get(c.rule, ()))),
-                compile_terms(c.exceptions),
-                tuple(re.compile(literal_first(p)) for p in c.patterns),
-                _term_heads((*c.terms, *extra.get(c.rule, ()))),
-                tuple(_NearRule.of(n) for n in c.near),
-            )
-            for c in categories
-            if c.rule not in disabled
-        )
-        self._any_term = compile_terms(
-            t
-            for c in categories
-            if c.rule not in disabled
-            for t in (*c.terms, *extra.get(c.rule, ()), *(p for n in c.near for p in n.these))
-        )
-        # Every category's patterns, tried in turn (a prefilter; the category
-        # loop below runs only when a term or a pattern is present). Each is
-        # compiled literal-first, so a search skips to its first letters.
-        self._any_pattern = tuple(p for c in self._compiled for p in c.patterns)
-        watch = set(EVASION_WATCHWORDS)
-        for c in categories:
-            for term in (*c.terms, *extra.get(c.rule, ())):
-                key = term_key(term)
-                if key and " " not in key and "." not in key and len(key) >= 3:
-                    watch.add(key)
-        self._watch = frozenset(watch)
+        tables = _tables(disabled, tuple(sorted(extra.items())))
+        self._shorteners = tables.shorteners
+        self._compiled = tables.compiled
+        self._any_term = tables.any_term
+        self._any_pattern = tables.any_pattern
+        self._watch = tables.watch
         self._cached = functools.lru_cache(maxsize=cache_size)(self._lint) if cache_size else None
 
     @staticmethod

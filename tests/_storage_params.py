@@ -13,7 +13,7 @@ Each param is a factory ``(tmp_path) -> Storage`` with an id ("memory",
 "sqlite", "redis", "postgres"). Server backends join as
 ``pytest.param(factory, id="redis", marks=pytest.mark.redis)`` so that
 ``-m "not redis"`` deselects them; each test folder gets its own key prefix
-(Redis) or schema (PostgreSQL) on the shared test server.
+(Redis) or an emptied schema (PostgreSQL) on the shared test server.
 """
 
 from __future__ import annotations
@@ -44,17 +44,18 @@ def sqlite_backend(tmp_path: Path) -> Storage:
     return SQLiteStorage(tmp_path / "a2p-test.db", timeout=10)
 
 
-def storage_params(*, reuse_schema: bool = False) -> list[Any]:
+def storage_params(*, fresh_schema: bool = False) -> list[Any]:
     """``pytest.param`` objects, one per backend: ids "memory", "sqlite",
     "redis" and "postgres". The server backends carry their marker (deselect
     with ``-m "not redis and not postgres"``); their servers start on first
     use (``tests/servers.py``) and a missing server skips locally, fails under
     ``CI=true``.
 
-    ``reuse_schema=True``: PostgreSQL opens one schema per test process,
-    emptied for each test (:func:`tests.servers.emptied_postgres_backend`),
-    for suites whose tests open one storage each and only use the port."""
-    postgres = emptied_postgres_backend if reuse_schema else postgres_backend
+    PostgreSQL opens one schema per test process, emptied for each new test
+    folder (:func:`tests.servers.emptied_postgres_backend`); with
+    ``fresh_schema=True`` a schema of its own per test folder instead, for a
+    test that keeps stores of two folders open at once."""
+    postgres = postgres_backend if fresh_schema else emptied_postgres_backend
     return [
         pytest.param(memory_backend, id="memory"),
         pytest.param(sqlite_backend, id="sqlite"),

@@ -25,10 +25,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
-from holidays.countries.united_states import UnitedStates
 from pydantic import BaseModel, ConfigDict, computed_field, field_validator, model_validator
 
 from a2p_policy._clock import ensure_aware
@@ -60,13 +60,20 @@ _SAT = 5
 _FIRST_YEAR, _LAST_YEAR = 1, 9998
 
 
-class _FederalCalendar(UnitedStates):
+@lru_cache(maxsize=1)
+def _federal_calendar() -> type[Any]:
     """The ``holidays`` package's US federal calendar, over every year its
     rules cover (the package publishes 1777-2100 by default; the rules
-    themselves carry each holiday's first year)."""
+    themselves carry each holiday's first year). Imported on first use: the
+    package loads every country's calendar, about 0.2 s that an application
+    which never counts business days should not pay at import."""
+    from holidays.countries.united_states import UnitedStates
 
-    start_year = _FIRST_YEAR
-    end_year = _LAST_YEAR
+    class FederalCalendar(UnitedStates):
+        start_year = _FIRST_YEAR
+        end_year = _LAST_YEAR
+
+    return FederalCalendar
 
 
 # ---------------------------------------------------------------------------
@@ -86,7 +93,7 @@ def _check_year(year: object) -> int:
 def _calendar(year: int) -> tuple[tuple[date, str], ...]:
     """Observed federal holidays that fall in ``year`` (dates, names): the
     weekdays off. A holiday on a weekend is replaced by its observed day."""
-    found = _FederalCalendar(years=year, observed=True)  # type: ignore[no-untyped-call]
+    found = _federal_calendar()(years=year, observed=True)
     return tuple(sorted((day, str(name)) for day, name in found.items() if day.weekday() < _SAT))
 
 

@@ -20,7 +20,7 @@ from a2p_policy.testing.contract import StorageContract
 class TestBackendContract(StorageContract):
     # One PostgreSQL schema per worker, emptied for each test (the tests use
     # one storage each, through the port only).
-    @pytest.fixture(params=storage_params(reuse_schema=True))
+    @pytest.fixture(params=storage_params())
     def storage(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
         factory: BackendFactory = request.param
         with open_backend(factory, tmp_path) as storage:

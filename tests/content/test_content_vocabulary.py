@@ -45,22 +45,38 @@ def test_url_rules() -> None:
     assert RULES["evasion.obfuscation"][0] is Severity.WARN
 
 
-@pytest.mark.parametrize(("rule", "term"), TERMS, ids=[f"{r}:{t}" for r, t in TERMS])
-def test_each_term_is_caught(rule: str, term: str) -> None:
-    assert term_key(term) == term_key(term.upper())
-    assert rule in rules_of(f"Hello, {term} here.")
-    assert rule in rules_of(f"HELLO, {term.upper()} HERE.")
+# One test per table (each lists every entry that fails): the tables hold
+# about 850 entries, and a test per entry costs more in the runner than the
+# check itself.
+def test_each_term_is_caught() -> None:
+    missed = [
+        (rule, term)
+        for rule, term in TERMS
+        if term_key(term) != term_key(term.upper())
+        or rule not in rules_of(f"Hello, {term} here.")
+        or rule not in rules_of(f"HELLO, {term.upper()} HERE.")
+    ]
+    assert len(TERMS) > 500
+    assert missed == []
 
 
-@pytest.mark.parametrize(("rule", "term"), EXCEPTIONS, ids=[f"{r}:{t}" for r, t in EXCEPTIONS])
-def test_each_exception_is_innocent(rule: str, term: str) -> None:
-    assert rule not in rules_of(f"Hello, {term} here.")
+def test_each_exception_is_innocent() -> None:
+    flagged = [
+        (rule, term) for rule, term in EXCEPTIONS if rule in rules_of(f"Hello, {term} here.")
+    ]
+    assert EXCEPTIONS
+    assert flagged == []
 
 
-@pytest.mark.parametrize("domain", sorted(URL_SHORTENERS))
-def test_each_shortener_is_caught(domain: str) -> None:
-    assert "url.shortener" in rules_of(f"See https://{domain}/abc123 today")
-    assert "url.shortener" in rules_of(f"See {domain.upper()}/abc123 today")
+def test_each_shortener_is_caught() -> None:
+    missed = [
+        domain
+        for domain in sorted(URL_SHORTENERS)
+        if "url.shortener" not in rules_of(f"See https://{domain}/abc123 today")
+        or "url.shortener" not in rules_of(f"See {domain.upper()}/abc123 today")
+    ]
+    assert len(URL_SHORTENERS) > 20
+    assert missed == []
 
 
 def test_terms_are_normalized_lower_case() -> None:

@@ -8,6 +8,7 @@ process itself keeps its twilio.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -21,36 +22,17 @@ from a2p_policy._optional import EXTRAS, MissingExtraError, require
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def run_without_twilio(code: str) -> subprocess.CompletedProcess[str]:
-    prelude = "import sys\nsys.modules['twilio'] = None\n"
-    return subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
-        timeout=120,
-    )
-
-
-def test_import_never_imports_twilio() -> None:
-    done = run_without_twilio(
-        """
+#: The checks run without twilio, each a snippet that prints its answer.
+_CHECKS: dict[str, str] = {
+    "import": """
         import importlib, pkgutil
         import a2p_policy, a2p_policy.testing, a2p_policy.testing.plugin
         import a2p_policy._webhooks, a2p_policy._tollfree.twilio_transport
         loaded = [m for m in sys.modules if m == "twilio" or m.startswith("twilio.")]
         assert sys.modules["twilio"] is None and loaded == ["twilio"], loaded
         print("ok")
-        """
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
-
-
-def test_signature_check_without_twilio_names_the_extra() -> None:
-    done = run_without_twilio(
-        """
+        """,
+    "signature": """
         from a2p_policy._webhooks import verify_twilio_signature
         from a2p_policy._errors import A2PPolicyError
         try:
@@ -59,17 +41,9 @@ def test_signature_check_without_twilio_names_the_extra() -> None:
             assert isinstance(exc, A2PPolicyError), type(exc)
             print(exc)
         else:
-            raise SystemExit("no error without twilio")
-        """
-    )
-    assert done.returncode == 0, done.stderr
-    assert 'pip install "a2p-policy[twilio]"' in done.stdout
-    assert "verify_twilio_signature" in done.stdout
-
-
-def test_tollfree_transport_without_twilio_names_the_extra() -> None:
-    done = run_without_twilio(
-        """
+            print("no error without twilio")
+        """,
+    "tollfree": """
         from types import SimpleNamespace
         from a2p_policy._tollfree.twilio_transport import TwilioTollFreeTransport
         resource = SimpleNamespace(create=lambda **kw: {})
@@ -82,12 +56,61 @@ def test_tollfree_transport_without_twilio_names_the_extra() -> None:
         except ImportError as exc:
             print(type(exc).__name__, exc)
         else:
-            raise SystemExit("no error without twilio")
+            print("no error without twilio")
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def without_twilio() -> dict[str, str]:
+    """What each check printed, run one after another in one fresh
+    interpreter where twilio cannot be imported (the first check runs before
+    anything else has imported the library)."""
+    runner = textwrap.dedent(
+        """
+        import contextlib, io, json, sys, textwrap, traceback
+        sys.modules["twilio"] = None
+        checks = json.loads(sys.stdin.read())
+        out = {}
+        for name, code in checks.items():
+            buffer = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(buffer):
+                    exec(textwrap.dedent(code), {"sys": sys})
+            except BaseException:
+                buffer.write("FAILED " + traceback.format_exc())
+            out[name] = buffer.getvalue()
+        print(json.dumps(out))
         """
     )
+    done = subprocess.run(
+        [sys.executable, "-c", runner],
+        input=json.dumps(_CHECKS),
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("MissingExtraError ")
-    assert "a2p-policy[twilio]" in done.stdout
+    answers: dict[str, str] = json.loads(done.stdout)
+    return answers
+
+
+def test_import_never_imports_twilio(without_twilio: dict[str, str]) -> None:
+    assert without_twilio["import"].strip() == "ok", without_twilio["import"]
+
+
+def test_signature_check_without_twilio_names_the_extra(without_twilio: dict[str, str]) -> None:
+    out = without_twilio["signature"]
+    assert 'pip install "a2p-policy[twilio]"' in out, out
+    assert "verify_twilio_signature" in out
+
+
+def test_tollfree_transport_without_twilio_names_the_extra(without_twilio: dict[str, str]) -> None:
+    out = without_twilio["tollfree"]
+    assert out.startswith("MissingExtraError "), out
+    assert "a2p-policy[twilio]" in out
 
 
 @pytest.mark.parametrize(("module", "extra"), sorted(EXTRAS.items()))

@@ -218,20 +218,18 @@ def test_plugin_loads_without_hypothesis() -> None:
     )
 
 
-def test_plugin_import_is_light() -> None:
-    _run(
-        "import sys\nimport a2p_policy.testing.plugin\n"
-        "assert 'hypothesis' not in sys.modules\n"
-        "assert 'a2p_policy.testing.strategies' not in sys.modules\n"
-        "assert 'flask' not in sys.modules\n"
-    )
-
-
-def test_library_import_does_not_import_flask_or_the_kit() -> None:
+def test_library_and_plugin_imports_are_light() -> None:
+    """Importing the library loads neither flask nor the test kit; importing
+    the plugin then loads neither hypothesis nor the strategies (one
+    interpreter, the two steps in order)."""
     _run(
         "import sys\nimport a2p_policy\n"
         "assert 'flask' not in sys.modules\n"
         "assert 'a2p_policy.testing' not in sys.modules\n"
+        "import a2p_policy.testing.plugin\n"
+        "assert 'hypothesis' not in sys.modules\n"
+        "assert 'a2p_policy.testing.strategies' not in sys.modules\n"
+        "assert 'flask' not in sys.modules\n"
     )
 
 

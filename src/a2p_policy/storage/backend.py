@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, ClassVar, Final, Self
+from typing import Any, ClassVar, Final, Self, cast
 
 from a2p_policy._errors import A2PPolicyError, InvalidArgument, StorageError
 from a2p_policy.storage.base import (
@@ -65,6 +65,7 @@ __all__ = [
     "StorageBackend",
     "add_to_count",
     "check_plan",
+    "committed",
     "count_overflow",
     "stale",
     "stored_count",
@@ -108,6 +109,29 @@ def add_to_count(current: dict[str, int], key: str, field: str, delta: int) -> N
     if not INT64_MIN <= value <= INT64_MAX:
         raise count_overflow(key, field)
     current[field] = value
+
+
+def committed(
+    plan: CommitPlan,
+    answer: tuple[object, object, object, Sequence[object]],
+    current: list[str | None],
+    read_counts: Callable[[str, Any], dict[str, int]],
+) -> Committed:
+    """A server-side commit's raw answer (applied, granted, used, one raw
+    hash per ``counts`` entry) read back as :class:`Committed`: the counter
+    and every field checked as stored values, so a corrupted store fails
+    closed. ``read_counts(key, raw)`` reads one backend's raw hash."""
+    applied, granted, used, counts = answer
+    if not int(cast("Any", applied)):
+        return Committed(False, 0, 0, [], current)
+    res = plan.reserve
+    return Committed(
+        True,
+        int(cast("Any", granted)),
+        0 if res is None else stored_counter(res.key, used),
+        [read_counts(k, raw) for (k, *_), raw in zip(plan.counts, counts, strict=True)],
+        current,
+    )
 
 
 def _as_int(raw: object) -> int | None:

@@ -70,7 +70,7 @@ from a2p_policy._errors import (
     StorageError,
     StorageUnavailable,
 )
-from a2p_policy.storage.backend import StorageBackend, stored_count, stored_counter
+from a2p_policy.storage.backend import StorageBackend, committed, stored_count, stored_counter
 from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot
 from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
@@ -833,15 +833,7 @@ class PostgresStorage(StorageBackend):
         )
         applied, granted, used, counts, current = row
         found = [None if v is None else _dec(v) for v in current]
-        if not applied:
-            return Committed(False, 0, 0, [], found)
-        return Committed(
-            True,
-            int(granted),
-            0 if res is None else stored_counter(res.key, used),
-            [self._fields(k, c) for (k, *_), c in zip(plan.counts, counts, strict=True)],
-            found,
-        )
+        return committed(plan, (applied, granted, used, counts), found, self._fields)
 
     # ------------------------------------------------------------ lifecycle
     def _ping(self) -> bool:

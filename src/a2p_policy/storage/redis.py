@@ -85,7 +85,13 @@ from a2p_policy._errors import (
     StorageError,
     StorageUnavailable,
 )
-from a2p_policy.storage.backend import StorageBackend, count_overflow, stored_count, stored_counter
+from a2p_policy.storage.backend import (
+    StorageBackend,
+    committed,
+    count_overflow,
+    stored_count,
+    stored_counter,
+)
 from a2p_policy.storage.base import CommitPlan, Committed, LogEntry, Snapshot
 from a2p_policy.storage.uri import join_uri, redact_uri, split_uri
 
@@ -523,16 +529,8 @@ class RedisStorage(StorageBackend):
             if named_error is None:
                 raise
             raise named_error from exc
-        current = cast("list[str | None]", current)
-        if not int(applied):
-            return Committed(False, 0, 0, [], current)
-        return Committed(
-            True,
-            int(granted),
-            0 if res is None else stored_counter(res.key, used),
-            [self._counts(k, flat) for (k, *_), flat in zip(plan.counts, counts, strict=True)],
-            current,
-        )
+        found = cast("list[str | None]", current)
+        return committed(plan, (applied, granted, used, counts), found, self._counts)
 
     # ------------------------------------------------------------ lifecycle
     def _ping(self) -> bool:

@@ -326,6 +326,8 @@ def postgres_backend(tmp_path: Path) -> Storage:
 #: The one schema per test process that :func:`emptied_postgres_backend` reuses.
 REUSED_SCHEMA: Final = "a2p_reused"
 _admin: dict[str, object] = {}
+#: The tables of each emptied schema (uri, schema), read on first use.
+_tables: dict[tuple[str, str], list[str]] = {}
 
 
 def _empty_schema(uri: str, schema: str) -> None:
@@ -339,15 +341,17 @@ def _empty_schema(uri: str, schema: str) -> None:
         conn = psycopg.connect(uri, autocommit=True)
         _admin[uri] = conn
         atexit.register(conn.close)
-    tables = [
-        row[0]
-        for row in conn.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = %s AND table_type = 'BASE TABLE' "
-            "AND table_name <> 'a2p_schema_migrations'",
-            (schema,),
-        )
-    ]
+    tables = _tables.get((uri, schema))
+    if tables is None:  # the schema is migrated once per process: read it once
+        tables = _tables[(uri, schema)] = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s AND table_type = 'BASE TABLE' "
+                "AND table_name <> 'a2p_schema_migrations'",
+                (schema,),
+            )
+        ]
     for table in tables:
         conn.execute(f'DELETE FROM "{schema}"."{table}"')
 

@@ -1029,14 +1029,14 @@ def _default_config(cls: type[KeywordConfig]) -> KeywordConfig:
 def shared_classifier(config: KeywordConfig) -> KeywordClassifier:
     """One compiled classifier per configuration and process (classifiers
     are immutable; compiling one takes about a millisecond, and an
-    application may build an engine per tenant or per request). With
-    ``toll_free=True`` through :func:`shared_toll_free_classifier`."""
+    application may build an engine per tenant or per request)."""
     return KeywordClassifier(config)
 
 
 @functools.lru_cache(maxsize=32)
 def shared_toll_free_classifier(config: KeywordConfig) -> KeywordClassifier:
-    """:func:`shared_classifier` of ``config.for_toll_free()``."""
+    """:func:`shared_classifier` of ``config.for_toll_free()`` (cached too:
+    deriving the toll-free configuration costs as much as compiling)."""
     return shared_classifier(config.for_toll_free())
 
 

@@ -68,8 +68,7 @@ class InMemoryMessagingTransport:
     """
 
     def __init__(self, *, clock: Clock | None = None, account_sid: str | None = None) -> None:
-        clock = clock_or_system(clock)
-        self.clock: Clock = clock
+        self.clock: Clock = clock_or_system(clock)
         self.account_sid = account_sid or "AC" + "0" * 32
         self._lock = threading.Lock()
         self._sent: list[OutgoingRecord] = []

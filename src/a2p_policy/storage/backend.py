@@ -37,7 +37,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, ClassVar, Final, Self, cast
+from typing import Any, ClassVar, Final, Self
 
 from a2p_policy._errors import A2PPolicyError, InvalidArgument, StorageError
 from a2p_policy.storage.base import (
@@ -113,7 +113,7 @@ def add_to_count(current: dict[str, int], key: str, field: str, delta: int) -> N
 
 def committed(
     plan: CommitPlan,
-    answer: tuple[object, object, object, Sequence[object]],
+    answer: tuple[Any, Any, Any, Sequence[Any]],
     current: list[str | None],
     read_counts: Callable[[str, Any], dict[str, int]],
 ) -> Committed:
@@ -122,12 +122,12 @@ def committed(
     and every field checked as stored values, so a corrupted store fails
     closed. ``read_counts(key, raw)`` reads one backend's raw hash."""
     applied, granted, used, counts = answer
-    if not int(cast("Any", applied)):
+    if not int(applied):
         return Committed(False, 0, 0, [], current)
     res = plan.reserve
     return Committed(
         True,
-        int(cast("Any", granted)),
+        int(granted),
         0 if res is None else stored_counter(res.key, used),
         [read_counts(k, raw) for (k, *_), raw in zip(plan.counts, counts, strict=True)],
         current,

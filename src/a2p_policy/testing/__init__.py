@@ -81,11 +81,12 @@ _MODULES = (
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        for module in _MODULES:
-            found = vars(importlib.import_module(module))
-            if name in found:
-                globals()[name] = found[name]
-                return found[name]
+        for module_name in _MODULES:
+            module = importlib.import_module(module_name)
+            if name in module.__all__:  # its own public names, never an import
+                value = getattr(module, name)
+                globals()[name] = value
+                return value
     raise AttributeError(f"module 'a2p_policy.testing' has no attribute {name!r}")
 
 
